@@ -1,0 +1,56 @@
+import { checkInt, checkLength } from './check.js';
+import { numberToF16 } from './dtype.js';
+import { NonFiniteError, ShapeError } from './errors.js';
+import { QK8_0, q8_0PaddedCols } from './q8_0-layout.js';
+import { bf16Value, type Weight } from './weight.js';
+
+/**
+ * Quantizes a [rows, cols] f32 or bf16 weight to Q8_0 with ggml's `quantize_row_q8_0_ref` rule, block by block
+ * (32 values along a row, the last block of a row padded with zeros):
+ *   amax = max |x|;  d = amax / 127 (f32);  id = d ? 1 / d : 0 (f32);  q = roundf(x · id) (ties away from zero);
+ *   the stored scale is d rounded to f16 (nearest even); q uses the unrounded f32 d.
+ * Allocates the result (a load-time step). Throws NonFiniteError on NaN or ±Infinity.
+ */
+export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { bf16: Uint16Array }): Weight {
+  checkInt('quantizeQ8_0', 'rows', rows);
+  checkInt('quantizeQ8_0', 'cols', cols);
+  const isBf16 = !(src instanceof Float32Array);
+  if (isBf16 && !(src.bf16 instanceof Uint16Array)) {
+    throw new ShapeError('quantizeQ8_0: src must be a Float32Array or { bf16: Uint16Array }');
+  }
+  const values = isBf16 ? src.bf16 : src;
+  checkLength('quantizeQ8_0', 'src', values, rows * cols, `a weight [${rows}, ${cols}]`);
+  const padded = q8_0PaddedCols(cols);
+  const nb = padded / QK8_0;
+  const qs = new Int8Array(rows * padded);
+  const d = new Uint16Array(rows * nb);
+  const block = new Float32Array(QK8_0);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < nb; b++) {
+      const c0 = b * QK8_0;
+      const n = Math.min(QK8_0, cols - c0);
+      let amax = 0;
+      for (let j = 0; j < QK8_0; j++) {
+        const v = j < n ? (isBf16 ? bf16Value(values[r * cols + c0 + j]) : values[r * cols + c0 + j]) : 0;
+        if (!Number.isFinite(v)) {
+          throw new NonFiniteError(
+            `quantizeQ8_0: value ${v} at [${r}, ${c0 + j}] cannot be quantized; the source weight is corrupt or was not converted correctly`,
+          );
+        }
+        block[j] = v;
+        const a = Math.abs(v);
+        if (a > amax) amax = a;
+      }
+      const dF32 = Math.fround(amax / 127);
+      const id = dF32 !== 0 ? Math.fround(1 / dF32) : 0;
+      d[r * nb + b] = numberToF16(dF32);
+      const qOff = r * padded + c0;
+      for (let j = 0; j < QK8_0; j++) {
+        const x0 = Math.fround(block[j] * id);
+        // C roundf: half-way cases away from zero (Math.round would send -2.5 to -2)
+        qs[qOff + j] = x0 < 0 ? -Math.floor(0.5 - x0) : Math.floor(x0 + 0.5);
+      }
+    }
+  }
+  return { dtype: 'q8_0', rows, cols, qs, d };
+}
