@@ -4,7 +4,7 @@ export { bf16ToF32, f32ToBf16, f16ToF32, f32ToF16 } from './dtype.js';
 export { Tensor, shapeSize, shapeStrides, type DataByDType, type Q8_0Data } from './tensor.js';
 export { type Weight, dequantizeRow, dequantize, weightFromTensor } from './weight.js';
 export { QK8_0, q8_0PaddedCols } from './q8_0-layout.js';
-export { quantizeQ8_0 } from './q8_0.js';
+export { quantizeQ8_0, q8_0ToGgmlBlocks } from './q8_0.js';
 export { matmul } from './matmul.js';
 export { embedding } from './embedding.js';
 export { rmsnorm } from './rmsnorm.js';

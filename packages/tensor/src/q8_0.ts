@@ -54,3 +54,25 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
   }
   return { dtype: 'q8_0', rows, cols, qs, d };
 }
+
+/**
+ * The same weight as ggml `block_q8_0` bytes, as a GGUF tensor stores it: per block, the f16 scale
+ * (little endian) then 32 int8 values; blocks in row order. ggml needs whole blocks, so cols % 32 must be 0.
+ */
+export function q8_0ToGgmlBlocks(w: Extract<Weight, { dtype: 'q8_0' }>): Uint8Array {
+  if (w.cols % QK8_0 !== 0) {
+    throw new ShapeError(`q8_0ToGgmlBlocks: ggml Q8_0 rows hold whole blocks of ${QK8_0}, but cols = ${w.cols}; keep this weight in f32/bf16 for GGUF`);
+  }
+  const nb = (w.rows * w.cols) / QK8_0;
+  checkLength('q8_0ToGgmlBlocks', 'qs', w.qs, nb * QK8_0, `a q8_0 weight [${w.rows}, ${w.cols}]`);
+  checkLength('q8_0ToGgmlBlocks', 'd', w.d, nb, `a q8_0 weight [${w.rows}, ${w.cols}]`);
+  const out = new Uint8Array(nb * (2 + QK8_0));
+  const qs = new Uint8Array(w.qs.buffer, w.qs.byteOffset, w.qs.length);
+  for (let b = 0; b < nb; b++) {
+    const o = b * (2 + QK8_0);
+    out[o] = w.d[b] & 0xff;
+    out[o + 1] = w.d[b] >>> 8;
+    out.set(qs.subarray(b * QK8_0, (b + 1) * QK8_0), o + 2);
+  }
+  return out;
+}
