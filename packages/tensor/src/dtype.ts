@@ -34,6 +34,17 @@ export function f32ToBf16(src: Float32Array, dst?: Uint16Array): Uint16Array {
   return out;
 }
 
+let bf16Table: Float32Array | undefined;
+
+/** bf16 bits → f32 value for all 65536 patterns (256 KiB), built on first use; for bf16 kernels. */
+export function bf16Values(): Float32Array {
+  if (bf16Table !== undefined) return bf16Table;
+  const bits = new Uint32Array(65536);
+  for (let h = 0; h < 65536; h++) bits[h] = h << 16;
+  bf16Table = new Float32Array(bits.buffer);
+  return bf16Table;
+}
+
 let f16Table: Uint32Array | undefined;
 let f16TableValues: Float32Array | undefined;
 

@@ -1,8 +1,8 @@
 import { checkInt, checkLength } from './check.js';
-import { numberToF16 } from './dtype.js';
+import { bf16Values, numberToF16 } from './dtype.js';
 import { NonFiniteError, ShapeError } from './errors.js';
 import { QK8_0, q8_0PaddedCols } from './q8_0-layout.js';
-import { bf16Value, type Weight } from './weight.js';
+import type { Weight } from './weight.js';
 
 /**
  * Quantizes a [rows, cols] f32 or bf16 weight to Q8_0 with ggml's `quantize_row_q8_0_ref` rule, block by block
@@ -25,13 +25,14 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
   const qs = new Int8Array(rows * padded);
   const d = new Uint16Array(rows * nb);
   const block = new Float32Array(QK8_0);
+  const bf16 = bf16Values();
   for (let r = 0; r < rows; r++) {
     for (let b = 0; b < nb; b++) {
       const c0 = b * QK8_0;
       const n = Math.min(QK8_0, cols - c0);
       let amax = 0;
       for (let j = 0; j < QK8_0; j++) {
-        const v = j < n ? (isBf16 ? bf16Value(values[r * cols + c0 + j]) : values[r * cols + c0 + j]) : 0;
+        const v = j < n ? (isBf16 ? bf16[values[r * cols + c0 + j]] : values[r * cols + c0 + j]) : 0;
         if (!Number.isFinite(v)) {
           throw new NonFiniteError(
             `quantizeQ8_0: value ${v} at [${r}, ${c0 + j}] cannot be quantized; the source weight is corrupt or was not converted correctly`,

@@ -1,5 +1,5 @@
 import { checkInt, checkLength } from './check.js';
-import { f16Values } from './dtype.js';
+import { bf16Values, f16Values } from './dtype.js';
 import { DTypeError, IndexOutOfRangeError } from './errors.js';
 import { QK8_0, q8_0PaddedCols } from './q8_0-layout.js';
 import type { Tensor } from './tensor.js';
@@ -43,8 +43,9 @@ export function dequantizeRowAt(w: Weight, row: number, out: Float32Array, outOf
     for (let j = 0; j < cols; j++) out[outOff + j] = src[off + j];
   } else if (w.dtype === 'bf16') {
     const src = w.data;
+    const bf16 = bf16Values();
     const off = row * cols;
-    for (let j = 0; j < cols; j++) out[outOff + j] = bf16Value(src[off + j]);
+    for (let j = 0; j < cols; j++) out[outOff + j] = bf16[src[off + j]];
   } else {
     const f16 = f16Values();
     const padded = q8_0PaddedCols(cols);
@@ -52,15 +53,6 @@ export function dequantizeRowAt(w: Weight, row: number, out: Float32Array, outOf
     const dOff = row * (padded / QK8_0);
     for (let j = 0; j < cols; j++) out[outOff + j] = f16[w.d[dOff + ((j / QK8_0) | 0)]] * w.qs[qOff + j];
   }
-}
-
-const bf16Scratch = new Float32Array(1);
-const bf16ScratchBits = new Uint32Array(bf16Scratch.buffer);
-
-/** One bf16 bit pattern as a number. */
-export function bf16Value(h: number): number {
-  bf16ScratchBits[0] = h << 16;
-  return bf16Scratch[0];
 }
 
 /** Writes row `row` of `w` as f32 into `out` (length >= cols). Dequantizes bf16 and q8_0 (d · q, in f32). */
