@@ -98,6 +98,12 @@ export function ropeInit(
   checkInt('ropeInit', 'headDim', headDim, 2);
   checkInt('ropeInit', 'maxPositionEmbeddings', maxPositionEmbeddings);
   if (headDim % 2 !== 0) throw new RopeParametersError(`ropeInit: headDim must be even for rotate-half RoPE, got ${headDim}`);
+  const partial = (p as { partial_rotary_factor?: unknown }).partial_rotary_factor;
+  if (partial !== undefined && partial !== null && partial !== 1) {
+    throw new RopeParametersError(
+      `ropeInit: partial_rotary_factor ${String(partial)} is not implemented (only 1: RoPE over the whole head); this model cannot run until it is`,
+    );
+  }
   switch (p.rope_type) {
     case 'default':
       return { invFreq: defaultInvFreq(positiveNumber('rope_theta', p.rope_theta), headDim), attentionScaling: 1 };

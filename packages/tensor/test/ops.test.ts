@@ -169,6 +169,10 @@ describe('ropeInit', () => {
   test('refuses unknown rope types, odd head dims and bad values', () => {
     expect(() => ropeInit({ rope_type: 'longrope', rope_theta: 1e4 } as never, 16, 512)).toThrow(RopeParametersError);
     expect(() => ropeInit({ rope_type: 'default', rope_theta: 1e4 }, 15, 512)).toThrow(/even/);
+    expect(() => ropeInit({ rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } as never, 16, 512)).toThrow(
+      /partial_rotary_factor/,
+    );
+    expect(ropeInit({ rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 1 } as never, 16, 512).invFreq.length).toBe(8);
     expect(() => ropeInit({ rope_type: 'default', rope_theta: -1 }, 16, 512)).toThrow(/rope_theta/);
     expect(() =>
       ropeInit({ rope_type: 'yarn', rope_theta: 1e4, factor: 0.5, original_max_position_embeddings: 64 }, 16, 512),

@@ -126,6 +126,7 @@ describe('q8_0 matmul, dequantizeRow, embedding', () => {
     [3, 7, 64],
     [4, 3, 95],
     [2, 9, 1],
+    [6, 4, 70],
   ])('matmul T=%i rows=%i cols=%i equals matmul with the dequantized weight', (T, rows, cols) => {
     const w = quantizeQ8_0(rows, cols, randomWeight(rows, cols, rows * cols));
     const x = randomWeight(T, cols, 7 + T);
