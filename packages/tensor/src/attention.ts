@@ -40,11 +40,11 @@ export function attention(
   if (nHeads % nKvHeads !== 0) {
     throw new ShapeError(`attention: nHeads=${nHeads} is not a multiple of nKvHeads=${nKvHeads}; check num_key_value_heads`);
   }
-  checkLength('attention', 'q', q, T * nHeads * headDim, `q [T=${T}, nHeads=${nHeads}, headDim=${headDim}]`);
-  checkLength('attention', 'k', k, S * nKvHeads * headDim, `k [S=${S}, nKvHeads=${nKvHeads}, headDim=${headDim}]`);
-  checkLength('attention', 'v', v, S * nKvHeads * headDim, `v [S=${S}, nKvHeads=${nKvHeads}, headDim=${headDim}]`);
-  checkLength('attention', 'out', out, T * nHeads * headDim, `out [T=${T}, nHeads=${nHeads}, headDim=${headDim}]`);
-  checkLength('attention', 'scratch', scratch, S, `scratch [S=${S}]`);
+  checkLength('attention', 'q', q, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
+  checkLength('attention', 'k', k, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
+  checkLength('attention', 'v', v, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
+  checkLength('attention', 'out', out, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
+  checkLength('attention', 'scratch', scratch, S, '[S]', S);
   const group = nHeads / nKvHeads;
   const past = S - T;
   const kvStride = nKvHeads * headDim;

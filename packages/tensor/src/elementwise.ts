@@ -2,14 +2,14 @@ import { checkInt, checkLength } from './check.js';
 
 function checkN(op: string, n: number, arrays: Record<string, ArrayLike<number>>): void {
   checkInt(op, 'n', n, 0);
-  for (const [name, a] of Object.entries(arrays)) checkLength(op, name, a, n, `n=${n}`);
+  for (const [name, a] of Object.entries(arrays)) checkLength(op, name, a, n, '[n]', n);
 }
 
 /** In place over each of `rows` rows of `cols`: x = exp(x − max) / Σ exp(x − max). */
 export function softmax(x: Float32Array, rows: number, cols: number): void {
   checkInt('softmax', 'rows', rows);
   checkInt('softmax', 'cols', cols);
-  checkLength('softmax', 'x', x, rows * cols, `x [rows=${rows}, cols=${cols}]`);
+  checkLength('softmax', 'x', x, rows * cols, '[rows, cols]', rows, cols);
   for (let r = 0; r < rows; r++) softmaxRow(x, r * cols, cols);
 }
 

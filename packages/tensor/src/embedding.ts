@@ -7,7 +7,7 @@ export function embedding(out: Float32Array, table: Weight, ids: ArrayLike<numbe
   checkWeight('embedding', table);
   const T = ids.length;
   const cols = table.cols;
-  checkLength('embedding', 'out', out, T * cols, `out [T=${T}, cols=${cols}]`);
+  checkLength('embedding', 'out', out, T * cols, '[T = ids.length, cols]', T, cols);
   for (let t = 0; t < T; t++) {
     const id = ids[t];
     if (!Number.isInteger(id) || id < 0 || id >= table.rows) {

@@ -35,8 +35,8 @@ export function matmul(out: Float32Array, x: Float32Array, T: number, w: Weight)
   checkWeight('matmul', w);
   checkInt('matmul', 'T', T);
   const { rows, cols } = w;
-  checkLength('matmul', 'x', x, T * cols, `x [T=${T}, cols=${cols}]`);
-  checkLength('matmul', 'out', out, T * rows, `out [T=${T}, rows=${rows}]`);
+  checkLength('matmul', 'x', x, T * cols, '[T, cols]', T, cols);
+  checkLength('matmul', 'out', out, T * rows, '[T, rows]', T, rows);
   if (w.dtype === 'f32') {
     for (let r = 0; r < rows; r++) rowTimesX(out, r, rows, x, T, cols, w.data, r * cols);
   } else if (w.dtype === 'bf16') {

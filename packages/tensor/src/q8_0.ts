@@ -19,7 +19,7 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
     throw new ShapeError('quantizeQ8_0: src must be a Float32Array or { bf16: Uint16Array }');
   }
   const values = isBf16 ? src.bf16 : src;
-  checkLength('quantizeQ8_0', 'src', values, rows * cols, `a weight [${rows}, ${cols}]`);
+  checkLength('quantizeQ8_0', 'src', values, rows * cols, '[rows, cols]', rows, cols);
   const padded = q8_0PaddedCols(cols);
   const nb = padded / QK8_0;
   const qs = new Int8Array(rows * padded);
@@ -65,8 +65,8 @@ export function q8_0ToGgmlBlocks(w: Extract<Weight, { dtype: 'q8_0' }>): Uint8Ar
     throw new ShapeError(`q8_0ToGgmlBlocks: ggml Q8_0 rows hold whole blocks of ${QK8_0}, but cols = ${w.cols}; keep this weight in f32/bf16 for GGUF`);
   }
   const nb = (w.rows * w.cols) / QK8_0;
-  checkLength('q8_0ToGgmlBlocks', 'qs', w.qs, nb * QK8_0, `a q8_0 weight [${w.rows}, ${w.cols}]`);
-  checkLength('q8_0ToGgmlBlocks', 'd', w.d, nb, `a q8_0 weight [${w.rows}, ${w.cols}]`);
+  checkLength('q8_0ToGgmlBlocks', 'qs', w.qs, nb * QK8_0, '[rows, cols]', w.rows, w.cols);
+  checkLength('q8_0ToGgmlBlocks', 'd', w.d, nb, '[rows, cols / 32]', w.rows, w.cols / QK8_0);
   const out = new Uint8Array(nb * (2 + QK8_0));
   const qs = new Uint8Array(w.qs.buffer, w.qs.byteOffset, w.qs.length);
   for (let b = 0; b < nb; b++) {

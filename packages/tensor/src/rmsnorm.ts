@@ -7,9 +7,9 @@ import { checkInt, checkLength } from './check.js';
 export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, rows: number, dim: number, eps: number): void {
   checkInt('rmsnorm', 'rows', rows);
   checkInt('rmsnorm', 'dim', dim);
-  checkLength('rmsnorm', 'x', x, rows * dim, `x [rows=${rows}, dim=${dim}]`);
-  checkLength('rmsnorm', 'out', out, rows * dim, `out [rows=${rows}, dim=${dim}]`);
-  checkLength('rmsnorm', 'weight', weight, dim, `weight [dim=${dim}]`);
+  checkLength('rmsnorm', 'x', x, rows * dim, '[rows, dim]', rows, dim);
+  checkLength('rmsnorm', 'out', out, rows * dim, '[rows, dim]', rows, dim);
+  checkLength('rmsnorm', 'weight', weight, dim, '[dim]', dim);
   for (let r = 0; r < rows; r++) {
     const off = r * dim;
     let s0 = 0;

@@ -137,9 +137,9 @@ export function rope(
   checkInt('rope', 'headDim', headDim, 2);
   const half = headDim >> 1;
   if (headDim % 2 !== 0) throw new RopeParametersError(`rope: headDim must be even, got ${headDim}`);
-  checkLength('rope', 'x', x, T * nHeads * headDim, `x [T=${T}, nHeads=${nHeads}, headDim=${headDim}]`);
-  checkLength('rope', 'positions', positions, T, `positions [T=${T}]`);
-  checkLength('rope', 'invFreq', invFreq, half, `invFreq [headDim/2=${half}]`);
+  checkLength('rope', 'x', x, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
+  checkLength('rope', 'positions', positions, T, '[T]', T);
+  checkLength('rope', 'invFreq', invFreq, half, '[headDim / 2]', half);
   const scale = f(attentionScaling);
   for (let t = 0; t < T; t++) {
     const pos = f(positions[t]);

@@ -17,16 +17,15 @@ export type Weight =
 export function checkWeight(op: string, w: Weight): void {
   checkInt(op, 'weight rows', w.rows);
   checkInt(op, 'weight cols', w.cols);
-  const shape = `a ${w.dtype} weight [${w.rows}, ${w.cols}]`;
   switch (w.dtype) {
     case 'f32':
     case 'bf16':
-      checkLength(op, 'weight data', w.data, w.rows * w.cols, shape);
+      checkLength(op, 'weight data', w.data, w.rows * w.cols, '[rows, cols]', w.rows, w.cols);
       return;
     case 'q8_0': {
       const padded = q8_0PaddedCols(w.cols);
-      checkLength(op, 'weight qs', w.qs, w.rows * padded, `${shape} (padded to ${padded} cols)`);
-      checkLength(op, 'weight d', w.d, (w.rows * padded) / QK8_0, `${shape} (${padded / QK8_0} blocks a row)`);
+      checkLength(op, 'weight qs', w.qs, w.rows * padded, '[rows, cols padded to a multiple of 32]', w.rows, padded);
+      checkLength(op, 'weight d', w.d, (w.rows * padded) / QK8_0, '[rows, blocks of 32 a row]', w.rows, padded / QK8_0);
       return;
     }
     default:
@@ -61,7 +60,7 @@ export function dequantizeRow(w: Weight, row: number, out: Float32Array): void {
   if (!Number.isInteger(row) || row < 0 || row >= w.rows) {
     throw new IndexOutOfRangeError(`dequantizeRow: row ${row} is outside a weight of ${w.rows} rows`);
   }
-  checkLength('dequantizeRow', 'out', out, w.cols, `one row of ${w.cols} cols`);
+  checkLength('dequantizeRow', 'out', out, w.cols, '[cols]', w.cols);
   dequantizeRowAt(w, row, out, 0);
 }
 
