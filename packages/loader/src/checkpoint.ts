@@ -63,7 +63,7 @@ export class Checkpoint {
   }
 
   /** See `SafetensorsFile.read`. */
-  read(name: string, into?: Uint8Array): Promise<Uint8Array> {
+  async read(name: string, into?: Uint8Array): Promise<Uint8Array> {
     return this.#file(name).read(name, into);
   }
 
