@@ -87,7 +87,9 @@ function yarn(p: Extract<RopeParameters, { rope_type: 'yarn' }>, dim: number): {
 
 /**
  * Inverse frequencies [headDim / 2] and the cos/sin scaling of transformers 5.x `ROPE_INIT_FUNCTIONS`
- * (default and yarn), computed in f32 where torch does. `maxPositionEmbeddings` is the config's
+ * (default and yarn), computed in f32 where torch does. `base ** (2i / dim)` is rounded correctly to f32;
+ * torch's vectorized CPU powf is not always, so an entry can differ from torch's `inv_freq` by 1 ulp
+ * (seen: θ = 1e6, headDim = 128, i = 37), which moves cos/sin by ~3e-6 at position 131071. `maxPositionEmbeddings` is the config's
  * `max_position_embeddings`; yarn takes its own `factor`, as transformers 5.x does when `factor` is set.
  */
 export function ropeInit(
