@@ -1,0 +1,12 @@
+export { Qwen3ForCausalLM, type Probe, type ForwardOptions, type LoadOptions } from './model.js';
+export { KVCache } from './cache.js';
+export type { WeightDType } from './config.js';
+export type { Qwen3Weights, LayerWeights, MLPWeights, SparseMoeWeights, LoadProgress } from './weights.js';
+export {
+  Qwen3Error,
+  MissingWeightError,
+  WeightShapeError,
+  UnexpectedWeightError,
+  ContextOverflowError,
+  Qwen3InputError,
+} from './errors.js';

@@ -1,0 +1,158 @@
+import { type Checkpoint, type Qwen3MoeTextConfig, type TensorInfo, type TextConfig, isMoeLayer } from '@qo/loader';
+import { bf16ToF32, f16ToF32, quantizeQ8_0, type Weight } from '@qo/tensor';
+import type { WeightDType } from './config.js';
+import { MissingWeightError, UnexpectedWeightError, WeightShapeError } from './errors.js';
+
+/** [out, in] weight of one dense SwiGLU MLP. */
+export interface MLPWeights {
+  gate_proj: Weight;
+  up_proj: Weight;
+  down_proj: Weight;
+}
+
+/** Sparse block: the router and each expert's SwiGLU weights, indexed by expert id. */
+export interface SparseMoeWeights {
+  gate: Weight; // router [num_experts, hidden], kept as stored (routing is sensitive to rounding)
+  experts: MLPWeights[];
+}
+
+export interface LayerWeights {
+  input_layernorm: Float32Array; // [hidden]
+  post_attention_layernorm: Float32Array; // [hidden]
+  q_proj: Weight; // [nHeads * headDim, hidden]
+  k_proj: Weight; // [nKvHeads * headDim, hidden]
+  v_proj: Weight; // [nKvHeads * headDim, hidden]
+  o_proj: Weight; // [hidden, nHeads * headDim]
+  q_norm: Float32Array; // [headDim]
+  k_norm: Float32Array; // [headDim]
+  mlp: MLPWeights | SparseMoeWeights;
+}
+
+export interface Qwen3Weights {
+  embed_tokens: Weight; // [vocab, hidden]
+  layers: LayerWeights[];
+  norm: Float32Array; // [hidden]
+  lm_head: Weight; // [vocab, hidden]; the embedding itself when tie_word_embeddings
+}
+
+export interface LoadProgress {
+  /** Bytes of checkpoint tensors read so far, and in all. */
+  loadedBytes: number;
+  totalBytes: number;
+  tensor: string;
+}
+
+/**
+ * The one checkpoint-to-runtime step for Qwen3 / Qwen3-MoE ("sanitize"): reads each tensor once,
+ * checks its shape against the config, converts to the runtime precision (bf16 kept, f32 expanded,
+ * q8_0 quantized here and never again), ties the head, stacks experts. Tensors the architecture does not
+ * use are refused: a checkpoint with, say, attention biases is a variant this code would compute wrongly.
+ */
+export async function loadWeights(
+  ckpt: Checkpoint,
+  c: TextConfig,
+  dtype: WeightDType,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<Qwen3Weights> {
+  const H = c.hidden_size;
+  const D = c.head_dim;
+  const used = new Set<string>();
+  const names = ckpt.names();
+  const totalBytes = names.reduce((s, n) => s + ckpt.info(n).byteLength, 0);
+  let loadedBytes = 0;
+
+  const info = (name: string, shape: readonly number[]): TensorInfo => {
+    if (!ckpt.has(name)) {
+      throw new MissingWeightError(`checkpoint has no tensor '${name}' (shape [${shape.join(', ')}]) that ${c.model_type} with this config.json needs`);
+    }
+    const i = ckpt.info(name);
+    if (i.shape.length !== shape.length || i.shape.some((d, k) => d !== shape[k])) {
+      throw new WeightShapeError(`tensor '${name}' in ${i.file} is [${i.shape.join(', ')}], but config.json implies [${shape.join(', ')}]`);
+    }
+    if (i.dtype !== 'BF16' && i.dtype !== 'F32' && i.dtype !== 'F16') {
+      throw new WeightShapeError(`tensor '${name}' in ${i.file} is ${i.dtype}; floating-point weights (BF16, F16, F32) are expected`);
+    }
+    used.add(name);
+    return i;
+  };
+  const read = async (name: string, i: TensorInfo): Promise<Uint8Array> => {
+    const bytes = await ckpt.read(name);
+    loadedBytes += i.byteLength;
+    onProgress?.({ loadedBytes, totalBytes, tensor: name });
+    return bytes;
+  };
+  const vector = async (name: string, n: number): Promise<Float32Array> => {
+    const i = info(name, [n]);
+    return toF32(i, await read(name, i));
+  };
+  const matrix = async (name: string, rows: number, cols: number, as: WeightDType = dtype): Promise<Weight> => {
+    const i = info(name, [rows, cols]);
+    return toWeight(i, await read(name, i), rows, cols, as);
+  };
+  const mlp = async (p: string, inter: number): Promise<MLPWeights> => ({
+    gate_proj: await matrix(`${p}.gate_proj.weight`, inter, H),
+    up_proj: await matrix(`${p}.up_proj.weight`, inter, H),
+    down_proj: await matrix(`${p}.down_proj.weight`, H, inter),
+  });
+
+  const embed_tokens = await matrix('model.embed_tokens.weight', c.vocab_size, H);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}`;
+    let block: MLPWeights | SparseMoeWeights;
+    if (isMoeLayer(c, l)) {
+      const { num_experts: E, moe_intermediate_size } = c as Qwen3MoeTextConfig;
+      const experts: MLPWeights[] = [];
+      for (let e = 0; e < E; e++) experts.push(await mlp(`${p}.mlp.experts.${e}`, moe_intermediate_size));
+      // router kept as stored (bf16) even for q8_0: top-k choices must not flip through quantization
+      block = { gate: await matrix(`${p}.mlp.gate.weight`, E, H, dtype === 'f32' ? 'f32' : 'bf16'), experts };
+    } else {
+      block = await mlp(`${p}.mlp`, c.intermediate_size);
+    }
+    layers.push({
+      input_layernorm: await vector(`${p}.input_layernorm.weight`, H),
+      post_attention_layernorm: await vector(`${p}.post_attention_layernorm.weight`, H),
+      q_proj: await matrix(`${p}.self_attn.q_proj.weight`, c.num_attention_heads * D, H),
+      k_proj: await matrix(`${p}.self_attn.k_proj.weight`, c.num_key_value_heads * D, H),
+      v_proj: await matrix(`${p}.self_attn.v_proj.weight`, c.num_key_value_heads * D, H),
+      o_proj: await matrix(`${p}.self_attn.o_proj.weight`, H, c.num_attention_heads * D),
+      q_norm: await vector(`${p}.self_attn.q_norm.weight`, D),
+      k_norm: await vector(`${p}.self_attn.k_norm.weight`, D),
+      mlp: block,
+    });
+  }
+  const norm = await vector('model.norm.weight', H);
+  let lm_head = embed_tokens;
+  if (c.tie_word_embeddings) {
+    if (ckpt.has('lm_head.weight')) used.add('lm_head.weight'); // tied: transformers ignores a stored copy too
+  } else {
+    lm_head = await matrix('lm_head.weight', c.vocab_size, H);
+  }
+  const unused = names.filter((n) => !used.has(n));
+  if (unused.length > 0) {
+    throw new UnexpectedWeightError(
+      `checkpoint has ${unused.length} tensor(s) that ${c.model_type} with this config.json does not use ` +
+        `(${unused.slice(0, 4).join(', ')}${unused.length > 4 ? ', …' : ''}); it is a variant qo does not run yet`,
+    );
+  }
+  return { embed_tokens, layers, norm, lm_head };
+}
+
+function toF32(i: TensorInfo, bytes: Uint8Array): Float32Array {
+  const n = i.byteLength / (i.dtype === 'F32' ? 4 : 2);
+  if (i.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  const half = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  return i.dtype === 'BF16' ? bf16ToF32(half) : f16ToF32(half);
+}
+
+function toWeight(i: TensorInfo, bytes: Uint8Array, rows: number, cols: number, as: WeightDType): Weight {
+  if (as === 'q8_0') {
+    const src = i.dtype === 'BF16' ? { bf16: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols) } : toF32(i, bytes);
+    return quantizeQ8_0(rows, cols, src);
+  }
+  if (as === 'bf16' && i.dtype === 'BF16') {
+    return { dtype: 'bf16', rows, cols, data: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols) };
+  }
+  // f32 requested, or an F32/F16 checkpoint: f32 keeps every value exactly
+  return { dtype: 'f32', rows, cols, data: toF32(i, bytes) };
+}
