@@ -1,1 +1,11 @@
-export const placeholder = 1;
+export { validateFixture, DEVICES, type Device, type ValidateFixtureOptions } from './validate.js';
+export { runChecks, tensorCheck, type RunChecksOptions } from './checks.js';
+export { readFixture, parseReferenceJson, FIXTURE_KINDS, type Fixture, type FixtureKind, type ReferenceJson, type ReferenceTensor } from './fixture.js';
+export { compareTensors, argmax, argmaxAgreement, top2Margin, type TensorMetrics } from './metrics.js';
+export { knownTensor, forwardOrder, type KnownTensor } from './names.js';
+export { THRESHOLDS, WEIGHT_DTYPES, boundFailure, describeBound, type Thresholds, type TensorBound, type WeightDType } from './thresholds.js';
+export { formatReport, reportToJSON, verdict, type Check, type Unchecked, type GreedyResult, type Report } from './report.js';
+export { supportedModelTypes, type ModelClass } from './registry.js';
+export { runCli, parseCliArgs, USAGE, type CliIO } from './run-cli.js';
+export type { CausalLM, ChatMessage, ChatTokenizer, ChatTemplateOptions, ForwardOptions, Probe } from './model.js';
+export { ValidateError, UsageError, FixtureError, UnsupportedFixtureError, DeviceUnavailableError } from './errors.js';
