@@ -10,6 +10,7 @@ import json
 import math
 import os
 import platform
+import sys
 from pathlib import Path
 
 import torch
@@ -29,7 +30,7 @@ def provenance() -> dict:
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
-        "generator": "reference/" + Path(os.environ.get("QO_SCRIPT", "")).name,
+        "generator": "reference/" + Path(sys.argv[0]).name,
     }
 
 
