@@ -1,5 +1,6 @@
-import { Template } from '@huggingface/jinja';
+import { Interpreter, Template } from '@huggingface/jinja';
 import { ChatTemplateError } from './errors.js';
+import { chatEnvironment } from './jinja-env.js';
 
 /** One chat message as the template sees it (`content` may be a string or a list of parts). */
 export interface ChatMessage {
@@ -31,14 +32,13 @@ export class ChatTemplate {
   }
 
   render(vars: Readonly<Record<string, unknown>>): string {
-    const context: Record<string, unknown> = {
-      ...vars,
-      raise_exception: (msg: unknown) => {
-        throw new TemplateRaised(String(msg));
-      },
-    };
     try {
-      return this.#template.render(context);
+      const env = chatEnvironment(vars, (msg) => {
+        throw new TemplateRaised(msg);
+      });
+      const out = new Interpreter(env).run(this.#template.parsed).value;
+      if (typeof out !== 'string') throw new Error(`the template produced ${typeof out}, not text`);
+      return out;
     } catch (cause) {
       if (cause instanceof TemplateRaised) {
         throw new ChatTemplateError(this.#origin, `${this.#origin}: the chat template refused the conversation: ${cause.message}`, { cause });
