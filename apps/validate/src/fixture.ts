@@ -21,6 +21,8 @@ export interface ReferenceJson {
   enable_thinking?: boolean;
   prompt_text?: string;
   tools?: Record<string, unknown>[];
+  /** how greedy.text was decoded: 'skip_special_tokens=true' (the default) or '…=false' */
+  text_decode?: string;
   tensors: string[];
   [key: string]: unknown;
 }
@@ -110,6 +112,9 @@ export function parseReferenceJson(file: string, raw: unknown): ReferenceJson {
     if (typeof raw.enable_thinking !== 'boolean') bad('enable_thinking', 'must be true or false in an e2e-chat fixture');
     if (typeof raw.greedy.text !== 'string') bad('greedy.text', 'must be a string in an e2e-chat fixture');
     if (raw.prompt_text !== undefined && typeof raw.prompt_text !== 'string') bad('prompt_text', 'must be a string when present');
+    if (raw.text_decode !== undefined && raw.text_decode !== 'skip_special_tokens=true' && raw.text_decode !== 'skip_special_tokens=false') {
+      bad('text_decode', `must be "skip_special_tokens=true" or "skip_special_tokens=false", got ${JSON.stringify(raw.text_decode)}`);
+    }
     if (raw.tools !== undefined && !(Array.isArray(raw.tools) && raw.tools.every(isObject))) bad('tools', 'must be an array of objects when present');
   }
   return raw as ReferenceJson;

@@ -34,7 +34,7 @@ export interface ChatTemplateOptions {
 }
 
 export interface ChatTokenizer {
-  encode(text: string): ArrayLike<number> | Promise<ArrayLike<number>>;
+  encode(text: string, opts: { addSpecialTokens: boolean }): ArrayLike<number> | Promise<ArrayLike<number>>;
   decode(ids: ArrayLike<number>, opts: { skipSpecialTokens: boolean }): string | Promise<string>;
   applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions): string | Promise<string>;
 }

@@ -28,8 +28,8 @@ export interface Thresholds {
   decodeLogits: TensorBound;
   /**
    * 'exact': every greedy id must match. 'decisive': ids must match at every step whose reference
-   * top-1/top-2 margin exceeds twice the largest logit error measured over the prompt; a flip at a
-   * closer call is reported but tolerated (the logits themselves are still bounded above).
+   * top-1/top-2 margin exceeds 2·τ·rms(reference logits row), τ = decodeLogits.maxRelL2 (the error
+   * the bound allows each logit on average, twice); a flip at a closer call is reported, tolerated.
    */
   greedy: 'exact' | 'decisive';
 }
@@ -47,13 +47,18 @@ const F32_COMPUTE: Thresholds = {
   greedy: 'exact',
 };
 
-/** q8_0 weights: every linear layer carries ~0.3% relative rounding error, which accumulates over layers. */
+/**
+ * q8_0 weights: each weight is rounded to 1/127 of its 32-block's largest magnitude, which puts
+ * ~0.5% relative error on every matmul; it accumulates over layers, and in MoE layers a router
+ * near tie can send a token to another expert. Measured worst case on the committed fixtures:
+ * relL2 3.7e-2, cosine 0.99933 (qwen3-moe logits); see README.md.
+ */
 const Q8_0: Thresholds = {
   name: 'f32 compute on q8_0 weights',
-  hidden: { maxRelL2: 5e-2, minCosine: 0.998 },
-  routerLogits: { maxRelL2: 5e-2, minCosine: 0.998 },
-  logits: { maxRelL2: 5e-2, minCosine: 0.998, minArgmaxAgreement: 0.9 },
-  decodeLogits: { maxRelL2: 5e-2, minCosine: 0.998 },
+  hidden: { maxRelL2: 1e-1, minCosine: 0.998 },
+  routerLogits: { maxRelL2: 1e-1, minCosine: 0.998 },
+  logits: { maxRelL2: 1e-1, minCosine: 0.998, minArgmaxAgreement: 0.9 },
+  decodeLogits: { maxRelL2: 1e-1, minCosine: 0.998 },
   greedy: 'decisive',
 };
 
