@@ -96,13 +96,15 @@ export async function runChecks(fx: Fixture, model: CausalLM, opts: RunChecksOpt
     if (refRows !== null) {
       const r = refRows.subarray(s * V, (s + 1) * V);
       margins.push(top2Margin(r));
-      ties.push(2 * th.decodeLogits.maxRelL2 * rms(r));
-      checks.push(tensorCheck(`decode_logits.${s}`, row, [1, V], r, [1, V], th.decodeLogits, true));
+      const c = tensorCheck(`decode_logits.${s}`, row, [1, V], r, [1, V], th.decodeLogits, true);
+      checks.push(c);
+      if (th.greedy !== 'exact') ties.push(th.greedy.nearTieSigmas * rmsDiff(row, r));
     } else if (ref.greedy.min_top2_margin !== undefined) {
       margins.push(ref.greedy.min_top2_margin);
     }
   }
-  const greedy = greedyCheck(ref.greedy.new_ids, actual, margins, th.greedy === 'decisive' && refRows !== null ? ties : null);
+  const nearTie = th.greedy !== 'exact' && refRows !== null ? { sigmas: th.greedy.nearTieSigmas, ties } : null;
+  const greedy = greedyCheck(ref.greedy.new_ids, actual, margins, nearTie);
   checks.push(greedy.check);
 
   if (ref.kind === 'e2e-chat') {
@@ -205,17 +207,16 @@ function textCheck(name: string, actual: string, expected: string): Check {
 }
 
 /**
- * `ties` (q8_0): per step, the margin under which a flip is tolerated, 2·τ·rms(reference row): the
- * relL2 bound τ allows each logit an error of τ·rms on average, and two competing logits off by
- * that much in opposite directions swap at that margin. A flip at a wider margin means the error
- * sits on the top candidates: it fails. null: every id must match.
+ * With `nearTie` (q8_0), a flipped id is tolerated where the reference margin is at most
+ * ties[s] = sigmas × RMS of that step's logit error; otherwise every id must match.
  */
 function greedyCheck(
   expected: readonly number[],
   actual: readonly number[],
   margins: readonly number[],
-  ties: readonly number[] | null,
+  nearTie: { sigmas: number; ties: readonly number[] } | null,
 ): { check: Check; result: GreedyResult } {
+  const ties = nearTie?.ties ?? null;
   const mismatches = expected.map((_, s) => s).filter((s) => actual[s] !== expected[s]);
   const firstMismatch = mismatches.length > 0 ? mismatches[0] : null;
   const result: GreedyResult = { expected: [...expected], actual: [...actual], firstMismatch, margins: [...margins], nearTie: ties && [...ties] };
@@ -224,7 +225,7 @@ function greedyCheck(
     const check: Check = { name: 'greedy_ids', ok: firstMismatch === null, threshold: 'exact', detail: firstMismatch === null ? '' : at(firstMismatch) };
     return { check, result };
   }
-  const threshold = 'exact where margin>2τ·rms';
+  const threshold = `exact where margin>${nearTie!.sigmas}σ`;
   const decisive = mismatches.find((s) => margins[s] > ties[s]);
   if (decisive !== undefined) {
     const detail = `${at(decisive)} (reference margin ${fmt(margins[decisive])} > ${fmt(ties[decisive])})`;
@@ -234,8 +235,9 @@ function greedyCheck(
   return { check: { name: 'greedy_ids', ok: true, threshold, detail }, result };
 }
 
-function rms(x: Float32Array): number {
+/** RMS of a − b (σ of the logit error of one row). */
+function rmsDiff(a: Float32Array, b: Float32Array): number {
   let ss = 0;
-  for (let i = 0; i < x.length; i++) ss += x[i] * x[i];
-  return x.length > 0 ? Math.sqrt(ss / x.length) : 0;
+  for (let i = 0; i < a.length; i++) ss += (a[i] - b[i]) ** 2;
+  return a.length > 0 ? Math.sqrt(ss / a.length) : 0;
 }

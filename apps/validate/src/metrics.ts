@@ -52,7 +52,8 @@ export function compareTensors(actual: ArrayLike<number>, expected: ArrayLike<nu
     maxAbsDiff: maxAbs,
     meanAbsDiff: n === 0 ? 0 : sumAbs / n,
     relL2: normB > 0 ? Math.sqrt(sumSqDiff) / normB : sumSqDiff > 0 ? Infinity : 0,
-    cosine: normA > 0 && normB > 0 ? dot / (normA * normB) : normA === normB ? 1 : 0,
+    // sqrt of the product: exactly 1 for identical tensors (sqrt(x·x) = |x| in IEEE arithmetic)
+    cosine: normA > 0 && normB > 0 ? Math.min(1, Math.max(-1, dot / Math.sqrt(sumSqA * sumSqB))) : normA === normB ? 1 : 0,
   };
   if (rowSize !== undefined) m.argmaxAgreement = argmaxAgreement(actual, expected, rowSize);
   return m;

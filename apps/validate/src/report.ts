@@ -28,7 +28,7 @@ export interface GreedyResult {
   firstMismatch: number | null;
   /** reference top-1/top-2 logit margin at each step (from decode_logits, else min_top2_margin) */
   margins: number[];
-  /** q8_0: per step, the margin at or under which a flipped id is tolerated; null when ids must be exact */
+  /** q8_0: per step, the margin at or under which a flipped id is tolerated (c·σ); null when ids must be exact */
   nearTie: number[] | null;
 }
 

@@ -27,11 +27,12 @@ export interface Thresholds {
   /** each row of decode_logits */
   decodeLogits: TensorBound;
   /**
-   * 'exact': every greedy id must match. 'decisive': ids must match at every step whose reference
-   * top-1/top-2 margin exceeds 2·τ·rms(reference logits row), τ = decodeLogits.maxRelL2 (the error
-   * the bound allows each logit on average, twice); a flip at a closer call is reported, tolerated.
+   * 'exact': every greedy id must match. { nearTieSigmas: c }: ids must match at every step whose
+   * reference top-1/top-2 margin exceeds c·σ, σ = RMS of that step's logit error (measured against
+   * decode_logits); a flip at a closer call is reported and tolerated. Noise-like error cannot
+   * swap two logits c·σ apart; a flip beyond that means the error sits on the top candidates.
    */
-  greedy: 'exact' | 'decisive';
+  greedy: 'exact' | { nearTieSigmas: number };
 }
 
 /**
@@ -59,7 +60,7 @@ const Q8_0: Thresholds = {
   routerLogits: { maxRelL2: 1e-1, minCosine: 0.998 },
   logits: { maxRelL2: 1e-1, minCosine: 0.998, minArgmaxAgreement: 0.9 },
   decodeLogits: { maxRelL2: 1e-1, minCosine: 0.998 },
-  greedy: 'decisive',
+  greedy: { nearTieSigmas: 6 },
 };
 
 export const THRESHOLDS: Readonly<Record<WeightDType, Thresholds>> = { f32: F32_COMPUTE, bf16: F32_COMPUTE, q8_0: Q8_0 };

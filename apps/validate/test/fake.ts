@@ -25,7 +25,7 @@ export interface SyntheticOptions {
 
 export const T = 5;
 export const H = 8;
-export const V = 11;
+export const V = 64;
 export const N = 4;
 export const E = 4;
 
