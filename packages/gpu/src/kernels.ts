@@ -1,0 +1,45 @@
+// The WGSL sources of kernels/ (one op per file), inlined into the bundle as strings at build time.
+import add from '../../../kernels/add.wgsl?raw';
+import addRmsnorm from '../../../kernels/add_rmsnorm.wgsl?raw';
+import argmax from '../../../kernels/argmax.wgsl?raw';
+import attention from '../../../kernels/attention.wgsl?raw';
+import attentionCombine from '../../../kernels/attention_combine.wgsl?raw';
+import attentionCore from '../../../kernels/attention_core.wgsl?raw';
+import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
+import embedding from '../../../kernels/embedding.wgsl?raw';
+import gemv from '../../../kernels/gemv.wgsl?raw';
+import matmul from '../../../kernels/matmul.wgsl?raw';
+import reduceShared from '../../../kernels/reduce_shared.wgsl?raw';
+import reduceSubgroup from '../../../kernels/reduce_subgroup.wgsl?raw';
+import rmsnorm from '../../../kernels/rmsnorm.wgsl?raw';
+import ropeQk from '../../../kernels/rope_qk.wgsl?raw';
+import sample from '../../../kernels/sample.wgsl?raw';
+import siluMul from '../../../kernels/silu_mul.wgsl?raw';
+import weightBf16 from '../../../kernels/weight_bf16.wgsl?raw';
+import weightF32 from '../../../kernels/weight_f32.wgsl?raw';
+import weightQ8_0 from '../../../kernels/weight_q8_0.wgsl?raw';
+import x8 from '../../../kernels/x8.wgsl?raw';
+
+/** Every file of kernels/, by file name. */
+export const kernelSources: Readonly<Record<string, string>> = {
+  'add.wgsl': add,
+  'add_rmsnorm.wgsl': addRmsnorm,
+  'argmax.wgsl': argmax,
+  'attention.wgsl': attention,
+  'attention_combine.wgsl': attentionCombine,
+  'attention_core.wgsl': attentionCore,
+  'attention_split.wgsl': attentionSplit,
+  'embedding.wgsl': embedding,
+  'gemv.wgsl': gemv,
+  'matmul.wgsl': matmul,
+  'reduce_shared.wgsl': reduceShared,
+  'reduce_subgroup.wgsl': reduceSubgroup,
+  'rmsnorm.wgsl': rmsnorm,
+  'rope_qk.wgsl': ropeQk,
+  'sample.wgsl': sample,
+  'silu_mul.wgsl': siluMul,
+  'weight_bf16.wgsl': weightBf16,
+  'weight_f32.wgsl': weightF32,
+  'weight_q8_0.wgsl': weightQ8_0,
+  'x8.wgsl': x8,
+};

@@ -1,0 +1,67 @@
+import { checkInt, checkTensor } from '../check.js';
+import { GpuShapeError } from '../errors.js';
+import type { Recorder } from '../recorder.js';
+import type { GpuTensor } from '../tensor.js';
+import { reduceInclude } from './common.js';
+
+export interface ArgmaxArgs {
+  /** u32; out[outOffset + r] receives row r's argmax. */
+  out: GpuTensor;
+  /** f32 logits, rows of n from xOffset. */
+  x: GpuTensor;
+  rows: number;
+  n: number;
+  xOffset?: number;
+  outOffset?: number;
+}
+
+/** Greedy decoding: the index of each row's largest logit (lowest index on ties, as torch.argmax). */
+export function argmax(rec: Recorder, a: ArgmaxArgs): void {
+  checkInt('argmax', 'rows', a.rows);
+  checkInt('argmax', 'n', a.n);
+  const xo = a.xOffset ?? 0;
+  const oo = a.outOffset ?? 0;
+  checkTensor('argmax', 'x', a.x, xo + a.rows * a.n, `logits [rows=${a.rows}, n=${a.n}] from ${xo}`);
+  checkTensor('argmax', 'out', a.out, oo + a.rows, `ids [${a.rows}] from ${oo}`, 'u32');
+  const p = rec.ctx.pipeline({ file: 'argmax.wgsl', constants: { WG: 256 }, bindings: ['read', 'rw'] });
+  rec.dispatch(p, [a.x, a.out], 'uuuu', [a.rows, a.n, xo, oo], [a.rows]);
+}
+
+export interface SampleArgs {
+  /** u32; out[outOffset] receives the token id. */
+  out: GpuTensor;
+  /** f32 logits: one row of n from xOffset. */
+  x: GpuTensor;
+  n: number;
+  xOffset?: number;
+  outOffset?: number;
+  /** > 0 (use argmax for greedy decoding). */
+  temperature: number;
+  /** 0: off. */
+  topK?: number;
+  /** (0, 1]; 1: off. */
+  topP?: number;
+  /** A uniform random number in [0, 1), drawn by the caller. */
+  u: number;
+}
+
+/** Samples one token with temperature, top-k and top-p from the uniform `u` (see kernels/sample.wgsl). */
+export function sample(rec: Recorder, a: SampleArgs): void {
+  checkInt('sample', 'n', a.n);
+  const xo = a.xOffset ?? 0;
+  const oo = a.outOffset ?? 0;
+  const topK = a.topK ?? 0;
+  const topP = a.topP ?? 1;
+  checkInt('sample', 'topK', topK, 0);
+  if (!(a.temperature > 0) || !Number.isFinite(a.temperature)) {
+    throw new GpuShapeError(`sample: temperature must be a positive number, got ${a.temperature}; use argmax for greedy decoding`);
+  }
+  if (!(topP > 0 && topP <= 1)) throw new GpuShapeError(`sample: topP must be in (0, 1], got ${topP}`);
+  if (!(a.u >= 0 && a.u < 1)) throw new GpuShapeError(`sample: u must be a uniform number in [0, 1), got ${a.u}`);
+  checkTensor('sample', 'x', a.x, xo + a.n, `logits [n=${a.n}] from ${xo}`);
+  checkTensor('sample', 'out', a.out, oo + 1, `ids from ${oo}`, 'u32');
+  const ctx = rec.ctx;
+  const wg = 2 ** Math.floor(Math.log2(Math.min(1024, ctx.device.limits.maxComputeInvocationsPerWorkgroup, ctx.device.limits.maxComputeWorkgroupSizeX)));
+  const p = ctx.pipeline({ file: 'sample.wgsl', includes: { REDUCE: reduceInclude(ctx, wg) }, constants: { WG: wg }, bindings: ['read', 'rw'] });
+  rec.dispatch(p, [a.x, a.out], 'uuuufff', [a.n, xo, oo, topK, topP, a.temperature, a.u], [1]);
+}

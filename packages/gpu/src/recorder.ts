@@ -1,0 +1,132 @@
+import { PARAMS_BYTES, type GpuContext, type Pipeline } from './context.js';
+import { GpuShapeError, GpuValidationError } from './errors.js';
+import { GpuTensor } from './tensor.js';
+import { BufferUsage } from './usage.js';
+
+/** Params slots per uniform page (one GPU buffer); pages are made on first need and reused for every later step. */
+const SLOTS_PER_PAGE = 256;
+
+/** A buffer bound by an op: a tensor or a raw buffer (weight chunks). */
+export type Bindable = GpuTensor | GPUBuffer;
+
+export interface BeginOptions {
+  /** Record into this encoder (default: a new one, submitted by `submit()`). */
+  encoder?: GPUCommandEncoder;
+  /** Record into this open compute pass (of `encoder`); `end()` leaves it open. */
+  pass?: GPUComputePassEncoder;
+  label?: string;
+}
+
+/**
+ * Records ops into one compute pass: no submit, readback or allocation per op. Each op's params go
+ * to its own 256-byte slot of uniform pages bound with a dynamic offset, so bind groups depend on
+ * buffers only and are cached; the pages are uploaded once, at `end()`. Record the same sequence
+ * again (the next decode step) and nothing new is created on the GPU.
+ */
+export class Recorder {
+  readonly ctx: GpuContext;
+  private readonly pages: { buffer: GPUBuffer; data: ArrayBuffer; u32: Uint32Array; f32: Float32Array }[] = [];
+  private slot = 0;
+  private enc: GPUCommandEncoder | undefined;
+  private cpass: GPUComputePassEncoder | undefined;
+  private ownsPass = false;
+  private ownsEncoder = false;
+  /** Dispatches recorded since `begin()`. */
+  dispatches = 0;
+
+  constructor(ctx: GpuContext) {
+    this.ctx = ctx;
+  }
+
+  /** Makes the uniform pages for `slots` dispatches now (a plan does this once, so recording never allocates). */
+  reserve(slots: number): void {
+    while (this.pages.length * SLOTS_PER_PAGE < slots) this.addPage();
+  }
+
+  private addPage(): void {
+    const buffer = this.ctx.device.createBuffer({
+      size: SLOTS_PER_PAGE * PARAMS_BYTES,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      label: `params page ${this.pages.length}`,
+    });
+    this.ctx.stats.buffers++;
+    this.ctx.stats.bytes += buffer.size;
+    const data = new ArrayBuffer(SLOTS_PER_PAGE * PARAMS_BYTES);
+    this.pages.push({ buffer, data, u32: new Uint32Array(data), f32: new Float32Array(data) });
+  }
+
+  begin(opts: BeginOptions = {}): this {
+    if (this.cpass !== undefined) throw new GpuValidationError('Recorder.begin: the previous recording was not ended; call end() or submit() first');
+    this.ctx.check();
+    this.enc = opts.encoder ?? this.ctx.device.createCommandEncoder({ label: opts.label ?? 'qo' });
+    this.ownsEncoder = opts.encoder === undefined;
+    this.cpass = opts.pass ?? this.enc.beginComputePass({ label: opts.label ?? 'qo' });
+    this.ownsPass = opts.pass === undefined;
+    this.slot = 0;
+    this.dispatches = 0;
+    return this;
+  }
+
+  /** The open compute pass. */
+  get pass(): GPUComputePassEncoder {
+    if (this.cpass === undefined) throw new GpuValidationError('Recorder: nothing is being recorded; call begin() first');
+    return this.cpass;
+  }
+
+  /** The encoder being recorded into. */
+  get encoder(): GPUCommandEncoder {
+    if (this.enc === undefined) throw new GpuValidationError('Recorder: nothing is being recorded; call begin() first');
+    return this.enc;
+  }
+
+  /**
+   * Records one dispatch of `p`: params (`types`: one letter per 4-byte field, u = u32, f = f32)
+   * into the next slot, bindings 1…n = `buffers`, `workgroups` = [x, y, z].
+   */
+  dispatch(p: Pipeline, buffers: readonly Bindable[], types: string, params: readonly number[], workgroups: readonly number[]): void {
+    const pass = this.pass;
+    const maxDim = this.ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of workgroups) {
+      if (!Number.isInteger(n) || n < 0 || n > maxDim) {
+        throw new GpuShapeError(`${p.label}: ${n} workgroups in one dimension is outside [0, ${maxDim}]; the sizes are too large for one dispatch`);
+      }
+    }
+    const page = (this.slot / SLOTS_PER_PAGE) | 0;
+    if (page === this.pages.length) this.addPage();
+    const { buffer, u32, f32 } = this.pages[page];
+    const offset = (this.slot % SLOTS_PER_PAGE) * PARAMS_BYTES;
+    const base = offset / 4;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === 'f') f32[base + i] = params[i];
+      else u32[base + i] = params[i];
+    }
+    this.slot++;
+    const bufs = buffers.map((b) => (b instanceof GpuTensor ? b.buffer : b));
+    pass.setPipeline(p.pipeline);
+    pass.setBindGroup(0, this.ctx.bindGroup(p, buffer, bufs), [offset]);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.dispatches++;
+    this.ctx.stats.dispatches++;
+  }
+
+  /** Ends the pass (if `begin` opened it) and queues the params upload; returns the encoder for more commands. */
+  end(): GPUCommandEncoder {
+    const enc = this.encoder;
+    if (this.ownsPass) this.pass.end();
+    this.cpass = undefined;
+    const used = Math.ceil(this.slot / SLOTS_PER_PAGE);
+    for (let i = 0; i < used; i++) {
+      const n = i < used - 1 ? SLOTS_PER_PAGE : this.slot - i * SLOTS_PER_PAGE;
+      this.ctx.device.queue.writeBuffer(this.pages[i].buffer, 0, this.pages[i].data, 0, n * PARAMS_BYTES);
+    }
+    return enc;
+  }
+
+  /** `end()`, then submits the encoder (only one that `begin` created). */
+  submit(): void {
+    const enc = this.end();
+    if (!this.ownsEncoder) throw new GpuValidationError('Recorder.submit: the encoder was passed to begin(); finish and submit it yourself');
+    this.enc = undefined;
+    this.ctx.device.queue.submit([enc.finish()]);
+  }
+}
