@@ -69,6 +69,14 @@ with torch.no_grad():
                             "original_max_position_embeddings": 64}, 512,
               [0, 1, 5, 63, 64, 65, 200, 511, 700])
 
+    # real Qwen3 shapes: head_dim 128, theta 1e6, positions out to 131071 (YaRN x4 over 32768)
+    far = [0, 1, 4095, 32767, 32768, 65535, 100000, 131071]
+    rope_case("rope_default_qwen3", {"rope_type": "default", "rope_theta": 1000000.0}, 40960, far,
+              n_heads=2, n_kv=1, head_dim=128)
+    rope_case("rope_yarn_qwen3", {"rope_type": "yarn", "rope_theta": 1000000.0, "factor": 4.0,
+                                  "original_max_position_embeddings": 32768}, 131072, far,
+              n_heads=2, n_kv=1, head_dim=128)
+
     x = torch.cat([randn(4, 33, scale=4.0), torch.linspace(-80, 90, 33)[None]])
     case("softmax", {}, x=x, out=torch.softmax(x, dim=-1))
     x = randn(5, 41, scale=4.0)

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1
-QO_SCRIPT=make_ops.py python3 make_ops.py
-QO_SCRIPT=make_tokenizer.py python3 make_tokenizer.py "$1"
-QO_SCRIPT=make_causal_lm.py python3 make_causal_lm.py
+python3 make_ops.py
+python3 make_tokenizer.py "$1"
+python3 make_causal_lm.py
+python3 make_e2e_chat.py "$1"

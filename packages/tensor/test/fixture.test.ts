@@ -35,7 +35,7 @@ const params = (c: string) => spec.cases[c].params as Record<string, number> & {
 
 test('fixture is qo-ops-1 and holds every case this suite checks', () => {
   expect(spec.format).toBe('qo-ops-1');
-  const checked = ['rmsnorm', 'qk_norm', 'rope_default', 'rope_yarn', 'softmax', 'silu', 'silu_mul', 'attention_gqa', 'attention_mqa', 'matmul_bf16'];
+  const checked = ['rmsnorm', 'qk_norm', 'rope_default', 'rope_yarn', 'rope_default_qwen3', 'rope_yarn_qwen3', 'softmax', 'silu', 'silu_mul', 'attention_gqa', 'attention_mqa', 'matmul_bf16'];
   expect(Object.keys(spec.cases).sort()).toEqual(checked.sort());
 });
 
@@ -51,7 +51,7 @@ describe('rmsnorm', () => {
 });
 
 describe('rope', () => {
-  test.each(['rope_default', 'rope_yarn'])('%s: inv_freq and attention scaling as transformers computes them', (c) => {
+  test.each(['rope_default', 'rope_yarn', 'rope_default_qwen3', 'rope_yarn_qwen3'])('%s: inv_freq and attention scaling as transformers computes them', (c) => {
     const p = params(c);
     const { invFreq, attentionScaling } = ropeInit(p.rope_parameters, p.head_dim, p.max_position_embeddings);
     // f32, at most 1 ulp from torch: we round base ** e correctly; torch's vectorized CPU powf may not
@@ -62,7 +62,7 @@ describe('rope', () => {
     expect(attentionScaling).toBe(p.attention_scaling);
   });
 
-  test.each(['rope_default', 'rope_yarn'])('%s: q and k rotated', (c) => {
+  test.each(['rope_default', 'rope_yarn', 'rope_default_qwen3', 'rope_yarn_qwen3'])('%s: q and k rotated', (c) => {
     const p = params(c);
     const { invFreq, attentionScaling } = ropeInit(p.rope_parameters, p.head_dim, p.max_position_embeddings);
     const positions = tensor(c, 'positions').i64;
