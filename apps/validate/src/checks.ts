@@ -2,8 +2,11 @@ import type { Fixture, ReferenceTensor } from './fixture.js';
 import { argmax, compareTensors, top2Margin } from './metrics.js';
 import type { CausalLM, ChatTokenizer } from './model.js';
 import { forwardOrder, isLogitsLike, knownTensor, type KnownTensor } from './names.js';
-import { type Check, type GreedyResult, type Report, type Unchecked, verdict } from './report.js';
-import { boundFailure, describeBound, fmt, type TensorBound, type Thresholds } from './thresholds.js';
+import { decodedTextCheck, promptChecks } from './chat.js';
+import { idsCheck } from './exact.js';
+import { greedyCheck, rmsDiff } from './greedy.js';
+import { type Check, type Report, type Unchecked, verdict } from './report.js';
+import { boundFailure, describeBound, type TensorBound, type Thresholds } from './thresholds.js';
 
 export interface RunChecksOptions {
   thresholds: Thresholds;
@@ -96,8 +99,7 @@ export async function runChecks(fx: Fixture, model: CausalLM, opts: RunChecksOpt
     if (refRows !== null) {
       const r = refRows.subarray(s * V, (s + 1) * V);
       margins.push(top2Margin(r));
-      const c = tensorCheck(`decode_logits.${s}`, row, [1, V], r, [1, V], th.decodeLogits, true);
-      checks.push(c);
+      checks.push(tensorCheck(`decode_logits.${s}`, row, [1, V], r, [1, V], th.decodeLogits, true));
       if (th.greedy !== 'exact') ties.push(th.greedy.nearTieSigmas * rmsDiff(row, r));
     } else if (ref.greedy.min_top2_margin !== undefined) {
       margins.push(ref.greedy.min_top2_margin);
@@ -108,9 +110,7 @@ export async function runChecks(fx: Fixture, model: CausalLM, opts: RunChecksOpt
   checks.push(greedy.check);
 
   if (ref.kind === 'e2e-chat') {
-    const skipSpecialTokens = ref.text_decode !== 'skip_special_tokens=false';
-    const text = await attempt(() => opts.tokenizer!.decode(actual, { skipSpecialTokens }));
-    checks.push(typeof text === 'string' ? textCheck('greedy_text', text, ref.greedy.text ?? '') : failed('greedy_text', 'decoding the ids', text));
+    checks.push(await decodedTextCheck(fx, opts.tokenizer!, actual));
   }
 
   return {
@@ -126,45 +126,6 @@ export async function runChecks(fx: Fixture, model: CausalLM, opts: RunChecksOpt
     ok: checks.every((c) => c.ok),
     verdict: verdict(checks, unchecked),
   };
-}
-
-/**
- * e2e-chat: the chat template and the tokenizer must give transformers' prompt (rendered with
- * add_generation_prompt, encoded without added special tokens, as reference/make_e2e_chat.py does).
- * A tokenizer that throws fails the check; the model is then run on the reference prompt_ids.
- */
-async function promptChecks(fx: Fixture, tok: ChatTokenizer): Promise<Check[]> {
-  const ref = fx.json;
-  const text = await attempt(() =>
-    tok.applyChatTemplate(ref.messages ?? [], {
-      addGenerationPrompt: true,
-      enableThinking: ref.enable_thinking ?? false,
-      ...(ref.tools ? { tools: ref.tools } : {}),
-    }),
-  );
-  if (typeof text !== 'string') {
-    const c = failed(ref.prompt_text !== undefined ? 'prompt_text' : 'prompt_ids', 'rendering the chat template', text);
-    return [c];
-  }
-  const out: Check[] = [];
-  if (ref.prompt_text !== undefined) out.push(textCheck('prompt_text', text, ref.prompt_text));
-  const ids = await attempt(async () => Array.from(await tok.encode(text, { addSpecialTokens: false })));
-  out.push(Array.isArray(ids) ? idsCheck('prompt_ids', ids, ref.prompt_ids, 'the reference prompt_ids') : failed('prompt_ids', 'encoding the prompt', ids));
-  return out;
-}
-
-/** The value, or the Error it threw (a failing check, not a crash: the tokenizer is under test too). */
-async function attempt<R>(f: () => R | Promise<R>): Promise<R | Error> {
-  try {
-    return await f();
-  } catch (err) {
-    if (err instanceof Error) return err;
-    throw err;
-  }
-}
-
-function failed(name: string, what: string, err: Error): Check {
-  return { name, ok: false, threshold: 'exact', detail: `${what} threw ${err.name}: ${err.message}` };
 }
 
 export function tensorCheck(
@@ -183,61 +144,4 @@ export function tensorCheck(
   const metrics = compareTensors(data, refData, logitsLike ? refShape[refShape.length - 1] : undefined);
   const detail = boundFailure(metrics, bound);
   return { name, ok: detail === '', metrics, threshold, detail };
-}
-
-function idsCheck(name: string, actual: readonly number[], expected: readonly number[], what: string): Check {
-  const n = Math.max(actual.length, expected.length);
-  for (let i = 0; i < n; i++) {
-    if (actual[i] !== expected[i]) {
-      const detail = i >= actual.length || i >= expected.length
-        ? `${actual.length} ids vs ${expected.length} in ${what}`
-        : `index ${i}: ${actual[i]} vs ${expected[i]} in ${what}`;
-      return { name, ok: false, threshold: 'exact', detail };
-    }
-  }
-  return { name, ok: true, threshold: 'exact', detail: '' };
-}
-
-function textCheck(name: string, actual: string, expected: string): Check {
-  if (actual === expected) return { name, ok: true, threshold: 'exact', detail: '' };
-  let i = 0;
-  while (i < actual.length && actual[i] === expected[i]) i++;
-  const near = (s: string) => JSON.stringify(s.slice(Math.max(0, i - 10), i + 20));
-  return { name, ok: false, threshold: 'exact', detail: `differs at char ${i}: ${near(actual)} vs ${near(expected)}` };
-}
-
-/**
- * With `nearTie` (q8_0), a flipped id is tolerated where the reference margin is at most
- * ties[s] = sigmas × RMS of that step's logit error; otherwise every id must match.
- */
-function greedyCheck(
-  expected: readonly number[],
-  actual: readonly number[],
-  margins: readonly number[],
-  nearTie: { sigmas: number; ties: readonly number[] } | null,
-): { check: Check; result: GreedyResult } {
-  const ties = nearTie?.ties ?? null;
-  const mismatches = expected.map((_, s) => s).filter((s) => actual[s] !== expected[s]);
-  const firstMismatch = mismatches.length > 0 ? mismatches[0] : null;
-  const result: GreedyResult = { expected: [...expected], actual: [...actual], firstMismatch, margins: [...margins], nearTie: ties && [...ties] };
-  const at = (s: number) => `step ${s}: ${actual[s]} vs ${expected[s]}`;
-  if (ties === null) {
-    const check: Check = { name: 'greedy_ids', ok: firstMismatch === null, threshold: 'exact', detail: firstMismatch === null ? '' : at(firstMismatch) };
-    return { check, result };
-  }
-  const threshold = `exact where margin>${nearTie!.sigmas}σ`;
-  const decisive = mismatches.find((s) => margins[s] > ties[s]);
-  if (decisive !== undefined) {
-    const detail = `${at(decisive)} (reference margin ${fmt(margins[decisive])} > ${fmt(ties[decisive])})`;
-    return { check: { name: 'greedy_ids', ok: false, threshold, detail }, result };
-  }
-  const detail = mismatches.map((s) => `near tie at ${at(s)} (margin ${fmt(margins[s])} ≤ ${fmt(ties[s])})`).join(', ');
-  return { check: { name: 'greedy_ids', ok: true, threshold, detail }, result };
-}
-
-/** RMS of a − b (σ of the logit error of one row). */
-function rmsDiff(a: Float32Array, b: Float32Array): number {
-  let ss = 0;
-  for (let i = 0; i < a.length; i++) ss += (a[i] - b[i]) ** 2;
-  return a.length > 0 ? Math.sqrt(ss / a.length) : 0;
 }
