@@ -13,17 +13,6 @@ struct Lane {
 
 var<workgroup> red: array<f32, WG>;
 
-// Sum (or max) of the per-subgroup partials of this lane's group, once they are in red.
-fn group_partials(lane: Lane, is_max: bool) -> f32 {
-  let n = LANES / lane.sg_size;
-  let first = (lane.index - lane.index % LANES) / lane.sg_size;
-  var total = red[first];
-  for (var j = 1u; j < n; j++) {
-    total = select(total + red[first + j], max(total, red[first + j]), is_max);
-  }
-  return total;
-}
-
 fn group_sum(v: f32, lane: Lane) -> f32 {
   let s = subgroupAdd(v);
   workgroupBarrier(); // red may still be read by the previous call
@@ -31,7 +20,13 @@ fn group_sum(v: f32, lane: Lane) -> f32 {
     red[lane.index / lane.sg_size] = s;
   }
   workgroupBarrier();
-  return group_partials(lane, false);
+  // every subgroup of the group sums the group's LANES / sg_size partials, strided over its lanes
+  let first = (lane.index - lane.index % LANES) / lane.sg_size;
+  var acc = 0.0;
+  for (var j = lane.index % lane.sg_size; j < LANES / lane.sg_size; j += lane.sg_size) {
+    acc += red[first + j];
+  }
+  return subgroupAdd(acc);
 }
 
 fn group_max(v: f32, lane: Lane) -> f32 {
@@ -41,5 +36,10 @@ fn group_max(v: f32, lane: Lane) -> f32 {
     red[lane.index / lane.sg_size] = s;
   }
   workgroupBarrier();
-  return group_partials(lane, true);
+  let first = (lane.index - lane.index % LANES) / lane.sg_size;
+  var acc = -3.4028234e38;
+  for (var j = lane.index % lane.sg_size; j < LANES / lane.sg_size; j += lane.sg_size) {
+    acc = max(acc, red[first + j]);
+  }
+  return subgroupMax(acc);
 }

@@ -129,10 +129,10 @@ fn main(lane: Lane) {
   }
   workgroupBarrier();
   let last = atomicLoad(&last_nonempty);
-  let target = p.u * kept_total;
+  let goal = p.u * kept_total;
   let lo_edge = prefix[li];
   let is_last = li + 1u == last;
-  if (s > 0.0 && target >= lo_edge && (target < lo_edge + s || is_last)) {
+  if (s > 0.0 && goal >= lo_edge && (goal < lo_edge + s || is_last)) {
     var run = lo_edge;
     var pick = 0xffffffffu;
     var last_kept = i0;
@@ -141,7 +141,7 @@ fn main(lane: Lane) {
       if (key(z) >= pkey) {
         last_kept = i;
         run += exp(z - zmax);
-        if (run > target) {
+        if (run > goal) {
           pick = i;
           break;
         }

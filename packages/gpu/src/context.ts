@@ -68,6 +68,8 @@ export class GpuContext {
   private nextBufferId = 1;
   private readonly pending: Error[] = [];
   private lostInfo: GPUDeviceLostInfo | undefined;
+  /** Pipeline builds whose errors are not known yet. */
+  private readonly building = new Set<Promise<void>>();
 
   constructor(device: GPUDevice, adapterInfo: GPUAdapterInfo, adapterFeatures: ReadonlySet<string>, opts: ContextOptions = {}) {
     this.device = device;
@@ -201,6 +203,7 @@ export class GpuContext {
     const out = staging.getMappedRange().slice(0);
     staging.unmap();
     this.pool.release(staging);
+    await Promise.all(this.building);
     this.check();
     return out;
   }
@@ -208,6 +211,7 @@ export class GpuContext {
   /** Waits until the queue is idle, then throws the first error WebGPU reported meanwhile. */
   async sync(): Promise<void> {
     await alive(this.device.queue.onSubmittedWorkDone());
+    await Promise.all(this.building);
     this.check();
   }
 
@@ -234,12 +238,14 @@ export class GpuContext {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout], label }),
       compute: { module, entryPoint: 'main', constants: { ...v.constants } },
     });
-    void alive(this.device.popErrorScope()).then(async (err) => {
+    const built = alive(this.device.popErrorScope()).then(async (err) => {
+      this.building.delete(built);
       if (err === null) return;
       const info = await alive(module.getCompilationInfo());
       const msgs = info.messages.map((m) => `${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-      this.pending.push(new ShaderError(`kernel ${v.file} (variant ${key}) failed to build: ${err.message}\n${msgs}`));
+      this.pending.unshift(new ShaderError(`kernel ${v.file} (variant ${key}) failed to build: ${err.message}\n${msgs}`));
     });
+    this.building.add(built);
     const p: Pipeline = { key, label, pipeline, layout };
     this.pipelines.set(key, p);
     this.stats.pipelines++;

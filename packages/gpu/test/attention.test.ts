@@ -1,0 +1,134 @@
+import { attention as cpuAttention, rmsnorm as cpuRmsnorm, rope as cpuRope, ropeInit, type RopeParameters } from '@qo/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Recorder, attention, attentionPartialsSize, ropeQk, ropeTable, type GpuContext } from '../src/index.js';
+import { randn, relL2, rng, testContext } from './helpers.js';
+
+// f32 compute on both sides (the CPU in double where it accumulates): rel L2 ≤ 1e-5.
+// The v cache rows are copies: exact.
+const F32_BOUND = 1e-5;
+
+const contexts: [string, GpuContext | undefined][] = [
+  ['default', await testContext()],
+  ['no subgroups', await testContext({ subgroups: false })],
+];
+
+afterAll(() => {
+  for (const [, c] of contexts) c?.destroy();
+});
+
+const yarn: RopeParameters = { rope_type: 'yarn', rope_theta: 1_000_000, factor: 4, original_max_position_embeddings: 64 };
+const dflt: RopeParameters = { rope_type: 'default', rope_theta: 10_000 };
+
+describe.each(contexts)('ropeQk and attention on the GPU (%s) match @qo/tensor', (_name, ctx) => {
+  const run = it.skipIf(ctx === undefined);
+
+  run.each([
+    ['default', 7, 4, 2, 6, 5, true, dflt],
+    ['default', 33, 3, 1, 128, 0, true, dflt],
+    ['yarn', 1, 4, 2, 64, 1000, true, yarn],
+    ['yarn', 7, 2, 2, 10, 3, false, yarn],
+  ] as const)('ropeQk %s T=%i nHeads=%i nKvHeads=%i headDim=%i pos0=%i norms=%s', async (_n, T, nH, nKv, hd, pos0, norm, params) => {
+    const c = ctx as GpuContext;
+    const r = rng(T * 1000 + hd);
+    const width = (nH + 2 * nKv) * hd;
+    const qkv = randn(r, T * width, 2);
+    const qn = randn(r, hd);
+    const kn = randn(r, hd);
+    const eps = 1e-6;
+    const { invFreq, attentionScaling } = ropeInit(params, hd, 4096);
+    // CPU: split, per-head rmsnorm, rope at positions pos0 + t
+    const q = new Float32Array(T * nH * hd);
+    const k = new Float32Array(T * nKv * hd);
+    const v = new Float32Array(T * nKv * hd);
+    for (let t = 0; t < T; t++) {
+      q.set(qkv.subarray(t * width, t * width + nH * hd), t * nH * hd);
+      k.set(qkv.subarray(t * width + nH * hd, t * width + (nH + nKv) * hd), t * nKv * hd);
+      v.set(qkv.subarray(t * width + (nH + nKv) * hd, (t + 1) * width), t * nKv * hd);
+    }
+    if (norm) {
+      cpuRmsnorm(q, q, qn, T * nH, hd, eps);
+      cpuRmsnorm(k, k, kn, T * nKv, hd, eps);
+    }
+    const positions = Array.from({ length: T }, (_, t) => pos0 + t);
+    cpuRope(q, positions, T, nH, hd, invFreq, attentionScaling);
+    cpuRope(k, positions, T, nKv, hd, invFreq, attentionScaling);
+
+    const maxSeq = pos0 + T + 3;
+    const table = await ropeTable(c, invFreq, attentionScaling, maxSeq);
+    const [gqkv, gqn, gkn, qOut, kc, vc] = await Promise.all([
+      c.upload(qkv, [T, width], 'qkv'),
+      c.upload(qn, [hd], 'q_norm'),
+      c.upload(kn, [hd], 'k_norm'),
+      c.tensor('f32', [T, nH, hd], 'q'),
+      c.tensor('f32', [maxSeq, nKv, hd], 'k cache'),
+      c.tensor('f32', [maxSeq, nKv, hd], 'v cache'),
+    ]);
+    const rec = new Recorder(c).begin();
+    ropeQk(rec, {
+      qkv: gqkv,
+      qOut,
+      qNorm: norm ? gqn : undefined,
+      kNorm: norm ? gkn : undefined,
+      rope: table,
+      kCache: kc,
+      vCache: vc,
+      T,
+      nHeads: nH,
+      nKvHeads: nKv,
+      headDim: hd,
+      pos0,
+      eps,
+    });
+    expect(rec.dispatches).toBe(1);
+    rec.submit();
+    expect(relL2(await c.read(qOut), q)).toBeLessThanOrEqual(F32_BOUND);
+    const kd = nKv * hd;
+    const gk = await c.read(kc);
+    const gv = await c.read(vc);
+    expect(relL2(gk.subarray(pos0 * kd, (pos0 + T) * kd), k)).toBeLessThanOrEqual(F32_BOUND);
+    expect(Array.from(gv.subarray(pos0 * kd, (pos0 + T) * kd))).toEqual(Array.from(v));
+    // rows outside [pos0, pos0 + T) are untouched
+    expect(gk.subarray(0, pos0 * kd).every((x) => x === 0)).toBe(true);
+    expect(gv.subarray((pos0 + T) * kd).every((x) => x === 0)).toBe(true);
+  });
+
+  run.each([
+    ['prefill, GQA', 7, 7, 4, 2, 6, undefined],
+    ['prefill after a past, MQA', 33, 100, 3, 1, 128, undefined],
+    ['prefill, MHA', 33, 40, 8, 8, 64, undefined],
+    ['decode, one tile', 1, 7, 4, 2, 6, undefined],
+    ['decode, split-K', 1, 1000, 4, 1, 64, 8],
+    ['decode, split-K with more splits than keys allow', 1, 100, 2, 2, 32, 16],
+    ['split-K with T > 1', 5, 300, 2, 1, 20, 4],
+  ] as const)('attention %s: T=%i S=%i nHeads=%i nKvHeads=%i headDim=%i splits=%s', async (_n, T, S, nH, nKv, hd, splits) => {
+    const c = ctx as GpuContext;
+    const r = rng(S * 7 + hd);
+    const q = randn(r, T * nH * hd, 1);
+    const k = randn(r, S * nKv * hd, 1);
+    const v = randn(r, S * nKv * hd, 1);
+    const scale = hd ** -0.5;
+    const want = new Float32Array(T * nH * hd);
+    cpuAttention(want, q, k, v, { T, S, nHeads: nH, nKvHeads: nKv, headDim: hd, scale }, new Float32Array(S));
+    // the cache holds more rows than S: rows past S are poison and must not be read
+    const maxSeq = S + 5;
+    const kFull = new Float32Array(maxSeq * nKv * hd).fill(1e30);
+    const vFull = new Float32Array(maxSeq * nKv * hd).fill(Number.NaN);
+    kFull.set(k);
+    vFull.set(v);
+    const [gq, kc, vc, out] = await Promise.all([
+      c.upload(q, [T, nH, hd], 'q'),
+      c.upload(kFull, [maxSeq, nKv, hd], 'k cache'),
+      c.upload(vFull, [maxSeq, nKv, hd], 'v cache'),
+      c.tensor('f32', [T, nH, hd], 'out'),
+    ]);
+    const split =
+      splits === undefined
+        ? undefined
+        : { partials: await c.tensor('f32', [attentionPartialsSize(T, nH, hd, splits)], 'partials'), maxSplits: splits, minSplitLen: 64 };
+    const rec = new Recorder(c).begin();
+    attention(rec, { out, q: gq, kCache: kc, vCache: vc, T, S, nHeads: nH, nKvHeads: nKv, headDim: hd, scale, split });
+    expect(rec.dispatches).toBe(split === undefined ? 1 : 2);
+    rec.submit();
+    expect(relL2(await c.read(out), want)).toBeLessThanOrEqual(F32_BOUND);
+  });
+});
