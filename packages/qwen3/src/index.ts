@@ -10,3 +10,16 @@ export {
   ContextOverflowError,
   Qwen3InputError,
 } from './errors.js';
+export {
+  loadChat,
+  resolveModel,
+  isHubId,
+  Qwen3Chat,
+  Qwen3Session,
+  ModelNotFoundError,
+  DEFAULT_MAX_CONTEXT,
+  type LoadChatOptions,
+  type LoadChatProgress,
+  type ResolveModelOptions,
+  type DownloadProgress,
+} from './generate.js';

@@ -1,0 +1,167 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  chat,
+  generate,
+  generationDefaults,
+  type CausalLM,
+  type ChatChunk,
+  type ChatMessage,
+  type ChatOptions,
+  type ChatResult,
+  type GenerateOptions,
+  type GenerationChunk,
+  type GenerationDefaults,
+  type GenerationResult,
+  type GenerationStream,
+} from '@qo/generate';
+import { loadConfig, Tokenizer } from '@qo/loader';
+import type { KVCache } from './cache.js';
+import { Qwen3Error, Qwen3InputError } from './errors.js';
+import { Qwen3ForCausalLM, type LoadOptions } from './model.js';
+import type { LoadProgress } from './weights.js';
+
+/** `resolveModel` found nothing to load: no such directory, or a Hub id that cannot be fetched yet. */
+export class ModelNotFoundError extends Qwen3Error {
+  override name = 'ModelNotFoundError';
+  constructor(
+    readonly spec: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bytes of one file fetched so far (Hub downloads), for progress bars. */
+export interface DownloadProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface ResolveModelOptions {
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+/** What loading reports: downloading files (Hub ids), then reading tensors. */
+export type LoadChatProgress = ({ phase: 'download' } & DownloadProgress) | ({ phase: 'load' } & LoadProgress);
+
+export interface LoadChatOptions extends Omit<LoadOptions, 'onProgress'> {
+  /** Most tokens one conversation holds (prompt + reply); sizes the KV cache. Default min(max_position_embeddings, 4096). */
+  maxContext?: number;
+  onProgress?: (p: LoadChatProgress) => void;
+}
+
+/** Default cap on the KV cache: 4096 tokens of Qwen3-0.6B's f32 cache is about 0.9 GB. */
+export const DEFAULT_MAX_CONTEXT = 4096;
+
+/**
+ * The one place a model spec becomes a local checkpoint directory: an existing directory is used as
+ * is. Hugging Face Hub ids (`Qwen/Qwen3-0.6B`) will be downloaded here; until then they are refused
+ * with ModelNotFoundError, as is a path that does not exist or is not a directory.
+ */
+export async function resolveModel(spec: string, _options: ResolveModelOptions = {}): Promise<string> {
+  if (spec.trim() === '') throw new ModelNotFoundError(spec, 'the model is an empty string; pass a checkpoint directory (config.json + model.safetensors).');
+  const dir = resolve(spec);
+  const s = await stat(dir).catch(() => undefined);
+  if (s?.isDirectory()) return dir;
+  if (s !== undefined) {
+    throw new ModelNotFoundError(spec, `${spec} is a file; pass the directory that holds config.json and model.safetensors.`);
+  }
+  if (isHubId(spec)) {
+    throw new ModelNotFoundError(
+      spec,
+      `${spec} is not a local directory, and downloading from the Hugging Face Hub is not available in qo yet; ` +
+        `download it first (e.g. \`hf download ${spec} --local-dir ./${spec.split('/')[1]}\`) and pass that directory.`,
+    );
+  }
+  throw new ModelNotFoundError(spec, `${spec}: no such directory; pass a checkpoint directory (config.json + model.safetensors).`);
+}
+
+/** `org/name` as the Hub spells repository ids (no leading ./ or /, exactly one slash). */
+export function isHubId(spec: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(spec) && !spec.includes('..');
+}
+
+/**
+ * Adapts `Qwen3ForCausalLM` and one KV cache to `@qo/generate`'s `CausalLM`: one conversation's state.
+ * The generation loop resets it at the start of every reply and prefills the whole prompt.
+ */
+export class Qwen3Session implements CausalLM {
+  readonly vocabSize: number;
+  readonly maxContext: number;
+  readonly cache: KVCache;
+
+  constructor(
+    readonly model: Qwen3ForCausalLM,
+    maxContext: number,
+  ) {
+    const limit = model.config.max_position_embeddings;
+    if (!Number.isSafeInteger(maxContext) || maxContext < 2 || maxContext > limit) {
+      throw new Qwen3InputError(`maxContext must be an integer in [2, ${limit}] (the config's max_position_embeddings), got ${String(maxContext)}`);
+    }
+    this.vocabSize = model.config.vocab_size;
+    this.maxContext = maxContext;
+    this.cache = model.createCache(maxContext);
+  }
+
+  forward(ids: ArrayLike<number>): Float32Array {
+    return this.model.forward(ids, this.cache);
+  }
+
+  reset(): void {
+    this.cache.reset();
+  }
+}
+
+/**
+ * A loaded model with its tokenizer and generation_config.json defaults, ready to stream replies.
+ * One conversation at a time: finish (or break out of) a stream before starting the next.
+ */
+export class Qwen3Chat {
+  constructor(
+    /** the checkpoint directory it was loaded from */
+    readonly dir: string,
+    readonly model: Qwen3ForCausalLM,
+    readonly tokenizer: Tokenizer,
+    /** generation_config.json (sampling, max tokens) and config.json EOS ids; options passed to a call win */
+    readonly defaults: GenerationDefaults,
+    readonly session: Qwen3Session,
+  ) {}
+
+  /**
+   * Streams the reply to `messages` through the model's chat template. Each part is
+   * `{ type: 'reasoning' | 'content', text }`; `await stream.result()` gives ids, stop reason and timings.
+   */
+  stream(messages: readonly ChatMessage[], options: ChatOptions = {}): GenerationStream<ChatChunk, ChatResult> {
+    return chat(this.session, this.tokenizer, messages, { defaults: this.defaults, ...options });
+  }
+
+  /** Streams a plain continuation of `prompt` (text or token ids), no chat template. */
+  complete(prompt: string | ArrayLike<number>, options: GenerateOptions = {}): GenerationStream<GenerationChunk, GenerationResult> {
+    return generate(this.session, this.tokenizer, prompt, { defaults: this.defaults, ...options });
+  }
+}
+
+/**
+ * Loads a checkpoint directory (or, once the Hub lands, a Hub id) for chat: weights, tokenizer and
+ * generation defaults.
+ *
+ * ```ts
+ * const chat = await loadChat('./Qwen3-0.6B', { dtype: 'q8_0' });
+ * for await (const part of chat.stream([{ role: 'user', content: 'Hi!' }])) process.stdout.write(part.text);
+ * ```
+ */
+export async function loadChat(spec: string, options: LoadChatOptions = {}): Promise<Qwen3Chat> {
+  const onProgress = options.onProgress;
+  const dir = await resolveModel(spec, { ...(onProgress && { onProgress: (p: DownloadProgress) => onProgress({ phase: 'download', ...p }) }) });
+  const { generation, raw } = await loadConfig(dir);
+  const defaults = generationDefaults(generation, raw);
+  const tokenizer = await Tokenizer.fromDir(dir);
+  const model = await Qwen3ForCausalLM.load(dir, {
+    ...(options.dtype !== undefined && { dtype: options.dtype }),
+    ...(onProgress && { onProgress: (p: LoadProgress) => onProgress({ phase: 'load', ...p }) }),
+  });
+  const maxContext = options.maxContext ?? Math.min(model.config.max_position_embeddings, DEFAULT_MAX_CONTEXT);
+  return new Qwen3Chat(dir, model, tokenizer, defaults, new Qwen3Session(model, maxContext));
+}
