@@ -1,5 +1,6 @@
 import { InvalidLogitsError, InvalidOptionError, InvalidTokenError } from './errors.js';
 import { hasPenalties, isGreedy, type SamplingParams } from './sampling-params.js';
+import { kthLargest, topPCutoff } from './select.js';
 
 /**
  * Chooses the next token from one row of logits. Order of operations (transformers' logits
@@ -17,9 +18,10 @@ import { hasPenalties, isGreedy, type SamplingParams } from './sampling-params.j
  *   7. draw: with one uniform u in [0, 1), the first id in ascending id order whose running sum of
  *      exp(l - max) over the kept tokens exceeds u × their total.
  *
- * Every filter keeps a prefix of the tokens sorted by logit, so the kept set is "logit ≥ cutoff".
- * Only candidates near the top are sorted: the search widens the candidate set until the filters
- * provably cut inside it. All scratch memory is sized to the vocabulary once, in the constructor.
+ * Every filter keeps the tokens above some logit, so the kept set is "logit ≥ cutoff". The cutoff is
+ * found by quickselect (no sort) over candidates near the top; the candidate set widens until the
+ * filters provably cut inside it. All scratch memory is sized to the vocabulary once, in the
+ * constructor.
  */
 export class Sampler {
   readonly vocabSize: number;
@@ -29,8 +31,11 @@ export class Sampler {
   readonly #ring: Int32Array | undefined; // last `penaltyWindow` ids when the window is finite
   #seen = 0;
   readonly #work: Float32Array; // processed logits
-  readonly #cand: Int32Array; // candidate ids, sorted by logit descending
-  readonly #byLogitDesc: (a: number, b: number) => number;
+  readonly #exps: Float64Array; // exp(work - max), filled for candidates (for every id when nothing is filtered)
+  readonly #cand: Int32Array; // candidate ids
+  readonly #bounds = new Int32Array(2);
+  #argmax = 0; // first index of the max processed logit, set by #process
+  #kept = 0; // number of kept tokens, set by #cutoff
 
   constructor(vocabSize: number, params: SamplingParams) {
     if (!Number.isSafeInteger(vocabSize) || vocabSize < 1) {
@@ -42,9 +47,8 @@ export class Sampler {
     const w = params.penaltyWindow;
     this.#ring = Number.isFinite(w) ? new Int32Array(w) : undefined;
     this.#work = new Float32Array(vocabSize);
+    this.#exps = new Float64Array(vocabSize);
     this.#cand = new Int32Array(vocabSize);
-    const work = this.#work;
-    this.#byLogitDesc = (a, b) => work[b] - work[a] || a - b;
   }
 
   /** Forgets the history and records `context` (the prompt) in the penalty window. */
@@ -72,9 +76,9 @@ export class Sampler {
   /** Picks the next id from `logits` ([vocabSize], not modified) with `uniform` ∈ [0, 1) as the only randomness. */
   sample(logits: ArrayLike<number>, uniform: number): number {
     const max = this.#process(logits);
-    if (isGreedy(this.params)) return this.#argmax();
-    const n = this.#cut(max);
-    return n === 0 ? this.#drawAll(max, uniform) : this.#drawKept(n, max, uniform);
+    if (isGreedy(this.params)) return this.#argmax;
+    const cutoff = this.#cutoff(max);
+    return cutoff === Number.NEGATIVE_INFINITY ? this.#drawAll(max, uniform) : this.#drawKept(cutoff, uniform);
   }
 
   /**
@@ -85,12 +89,11 @@ export class Sampler {
     const max = this.#process(logits);
     out.fill(0);
     if (isGreedy(this.params)) {
-      out[this.#argmax()] = 1;
+      out[this.#argmax] = 1;
       return out;
     }
-    const n = this.#cut(max);
+    const cutoff = this.#cutoff(max);
     const work = this.#work;
-    const cutoff = n === 0 ? Number.NEGATIVE_INFINITY : work[this.#cand[n - 1]];
     let total = 0;
     for (let i = 0; i < this.vocabSize; i++) {
       if (work[i] >= cutoff && work[i] !== Number.NEGATIVE_INFINITY) total += out[i] = Math.exp(work[i] - max);
@@ -99,7 +102,7 @@ export class Sampler {
     return out;
   }
 
-  /** Copies logits, applies penalties and temperature; returns the max processed logit. */
+  /** Copies logits, applies penalties and temperature; returns the max processed logit (its first index in #argmax). */
   #process(logits: ArrayLike<number>): number {
     const V = this.vocabSize;
     if (logits.length !== V) {
@@ -107,7 +110,8 @@ export class Sampler {
     }
     const work = this.#work;
     const p = this.params;
-    for (let i = 0; i < V; i++) work[i] = logits[i];
+    if (logits instanceof Float32Array) work.set(logits);
+    else for (let i = 0; i < V; i++) work[i] = logits[i];
     if (hasPenalties(p)) {
       const counts = this.counts;
       for (let i = 0; i < V; i++) {
@@ -119,90 +123,107 @@ export class Sampler {
       }
     }
     if (!isGreedy(p) && p.temperature !== 1) {
-      for (let i = 0; i < V; i++) work[i] /= p.temperature;
+      const t = p.temperature;
+      for (let i = 0; i < V; i++) work[i] /= t;
     }
     let max = Number.NEGATIVE_INFINITY;
+    let argmax = 0;
+    let nan = false;
     for (let i = 0; i < V; i++) {
       const l = work[i];
-      if (l !== l || l === Number.POSITIVE_INFINITY) {
-        throw new InvalidLogitsError(`logit of token ${i} is ${String(logits[i])} (${String(l)} after penalties/temperature); the model produced non-finite values.`);
+      if (l > max) {
+        max = l;
+        argmax = i;
+      } else if (l !== l) {
+        nan = true;
+        break;
       }
-      if (l > max) max = l;
+    }
+    if (nan || max === Number.POSITIVE_INFINITY) {
+      const i = work.findIndex(notFinite);
+      throw new InvalidLogitsError(`logit of token ${i} is ${String(logits[i])} (${String(work[i])} after penalties/temperature); the model produced non-finite values.`);
     }
     if (max === Number.NEGATIVE_INFINITY) throw new InvalidLogitsError('every logit is -Infinity; no token can be sampled.');
+    this.#argmax = argmax;
     return max;
   }
 
-  #argmax(): number {
-    const work = this.#work;
-    let best = 0;
-    for (let i = 1; i < this.vocabSize; i++) if (work[i] > work[best]) best = i;
-    return best;
-  }
-
   /**
-   * Runs top-k, top-p and min-p. Returns 0 when none of them is active (sample from everything), else
-   * the number of kept tokens, which are then #cand[0..n) sorted by logit descending.
+   * Runs top-k, top-p and min-p; returns the smallest kept logit (-Infinity when no filter is on) and
+   * leaves the kept count in #kept.
    */
-  #cut(max: number): number {
+  #cutoff(max: number): number {
     const { topK, topP, minP } = this.params;
     const V = this.vocabSize;
     const useK = topK > 0 && topK < V;
     const useP = topP < 1;
     const useMin = minP > 0;
-    if (!useK && !useP && !useMin) return 0;
+    if (!useK && !useP && !useMin) return Number.NEGATIVE_INFINITY;
     const work = this.#work;
+    const exps = this.#exps;
     const cand = this.#cand;
-    let total = 0; // Σ exp(l - max) over all tokens, the top-p normaliser when top-k is off
+    let total = 0; // Σ exp(l - max) over all tokens: the top-p normaliser when top-k is off
     if (useP && !useK) for (let i = 0; i < V; i++) total += Math.exp(work[i] - max);
     for (let gap = 8; ; gap *= 2) {
       const floor = gap > 1024 ? Number.NEGATIVE_INFINITY : max - gap;
+      const all = floor === Number.NEGATIVE_INFINITY;
       let n = 0;
       let mass = 0;
       for (let i = 0; i < V; i++) {
         const l = work[i];
         if (l >= floor && l !== Number.NEGATIVE_INFINITY) {
           cand[n++] = i;
-          mass += Math.exp(l - max);
+          mass += exps[i] = Math.exp(l - max);
         }
       }
-      const all = floor === Number.NEGATIVE_INFINITY;
       if (useK && n < topK && !all) continue; // the k-th largest lies below the floor
-      cand.subarray(0, n).sort(this.#byLogitDesc);
-      let kept = n;
+      let cutoff = Number.NEGATIVE_INFINITY;
+      let m = n; // candidates left after top-k, compacted to cand[0..m)
       let norm = total;
-      if (useK && kept > topK) {
-        const kth = work[cand[topK - 1]];
-        kept = topK;
-        while (kept < n && work[cand[kept]] === kth) kept++;
-      }
-      if (useK) {
+      if (useK && topK < n) {
+        cutoff = kthLargest(cand, n, topK, work, this.#bounds);
+        m = 0;
         norm = 0;
-        for (let j = 0; j < kept; j++) norm += Math.exp(work[cand[j]] - max);
-      }
-      if (useP) kept = topPCut(work, cand, kept, max, norm, topP);
+        for (let j = 0; j < n; j++) {
+          const id = cand[j];
+          if (work[id] >= cutoff) {
+            cand[m++] = id;
+            norm += exps[id];
+          }
+        }
+      } else if (useK) norm = mass;
+      if (useP) cutoff = Math.max(cutoff, topPCutoff(cand, m, work, exps, norm, topP, this.#bounds));
       if (useMin) {
-        let j = 1;
-        while (j < kept && Math.exp(work[cand[j]] - max) >= minP) j++;
-        kept = j;
+        let lowest = max;
+        for (let j = 0; j < m; j++) {
+          const id = cand[j];
+          if (exps[id] >= minP && work[id] < lowest) lowest = work[id];
+        }
+        cutoff = Math.max(cutoff, lowest);
       }
+      let kept = 0;
+      for (let j = 0; j < m; j++) if (work[cand[j]] >= cutoff) cand[kept++] = cand[j];
       // Exact when the candidates hold every token the filters keep: the floor reached the bottom,
       // top-k's survivors all lie inside, a filter cut inside, or the filters would drop everything
       // below the floor anyway.
-      if (all || useK || kept < n || (useP && mass / total >= topP) || (useMin && Math.exp(floor - max) <= minP)) return kept;
+      if (all || useK || kept < n || (useP && mass / total >= topP) || (useMin && Math.exp(floor - max) <= minP)) {
+        this.#kept = kept;
+        return cutoff;
+      }
     }
   }
 
   #drawAll(max: number, uniform: number): number {
     const work = this.#work;
+    const exps = this.#exps;
     const V = this.vocabSize;
     let total = 0;
-    for (let i = 0; i < V; i++) total += Math.exp(work[i] - max);
+    for (let i = 0; i < V; i++) total += exps[i] = Math.exp(work[i] - max);
     const target = uniform * total;
     let acc = 0;
     let last = -1;
     for (let i = 0; i < V; i++) {
-      const e = Math.exp(work[i] - max);
+      const e = exps[i];
       if (e === 0) continue;
       acc += e;
       last = i;
@@ -211,34 +232,43 @@ export class Sampler {
     return last; // rounding: u·total ≥ the running sum's last value
   }
 
-  #drawKept(n: number, max: number, uniform: number): number {
+  /** Draws among the kept tokens (logit ≥ cutoff, left in cand[0..#kept)) in ascending id order. */
+  #drawKept(cutoff: number, uniform: number): number {
     const work = this.#work;
+    const exps = this.#exps;
+    const n = this.#kept;
+    if (n > SORT_KEPT_MAX) {
+      // many kept tokens: walking the vocabulary in id order is cheaper than sorting them
+      const V = this.vocabSize;
+      let total = 0;
+      for (let i = 0; i < V; i++) if (work[i] >= cutoff) total += exps[i];
+      const target = uniform * total;
+      let acc = 0;
+      let last = -1;
+      for (let i = 0; i < V; i++) {
+        if (!(work[i] >= cutoff)) continue;
+        acc += exps[i];
+        last = i;
+        if (acc > target) return i;
+      }
+      return last;
+    }
     const kept = this.#cand.subarray(0, n).sort(); // ascending ids
     let total = 0;
-    for (let j = 0; j < n; j++) total += Math.exp(work[kept[j]] - max);
+    for (let j = 0; j < n; j++) total += exps[kept[j]];
     const target = uniform * total;
     let acc = 0;
     for (let j = 0; j < n; j++) {
-      acc += Math.exp(work[kept[j]] - max);
+      acc += exps[kept[j]];
       if (acc > target) return kept[j];
     }
     return kept[n - 1];
   }
 }
 
-/** top-p over #cand[0..n) (sorted descending), normalised by `norm`; ties are kept or dropped together. */
-function topPCut(work: Float32Array, cand: Int32Array, n: number, max: number, norm: number, topP: number): number {
-  let above = 0; // probability of the tokens strictly above the current group
-  let j = 0;
-  while (j < n) {
-    if (above / norm >= topP) return j;
-    const l = work[cand[j]];
-    let groupMass = 0;
-    while (j < n && work[cand[j]] === l) {
-      groupMass += Math.exp(l - max);
-      j++;
-    }
-    above += groupMass;
-  }
-  return n;
+/** Above this many kept tokens, #drawKept walks the vocabulary instead of sorting their ids. */
+const SORT_KEPT_MAX = 4096;
+
+function notFinite(x: number): boolean {
+  return x !== x || x === Number.POSITIVE_INFINITY;
 }

@@ -239,8 +239,19 @@ function naiveProbabilities(logits: Float32Array, p: SamplingParams, counts: Uin
   let kept = order.filter((i) => l[i] > Number.NEGATIVE_INFINITY);
   if (p.topK > 0 && p.topK < V) kept = kept.filter((i) => l[i] >= l[order[p.topK - 1]]);
   if (p.topP < 1) {
+    // walk in descending order; a token stays while the mass strictly above it is < top_p
     const z = kept.reduce((a, i) => a + Math.exp(l[i] - max), 0);
-    kept = kept.filter((i) => kept.filter((j) => l[j] > l[i]).reduce((a, j) => a + Math.exp(l[j] - max), 0) / z < p.topP);
+    const stays: number[] = [];
+    let above = 0;
+    let group = 0;
+    for (let j = 0; j < kept.length; j++) {
+      const i = kept[j];
+      if (j > 0 && l[i] < l[kept[j - 1]]) [above, group] = [above + group, 0];
+      if (above / z >= p.topP) break;
+      stays.push(i);
+      group += Math.exp(l[i] - max);
+    }
+    kept = stays;
   }
   if (p.minP > 0) kept = kept.filter((i) => Math.exp(l[i] - max) >= p.minP);
   const out = new Array<number>(V).fill(0);
@@ -284,9 +295,33 @@ describe('the candidate search agrees with sorting everything', () => {
           expect(got[i] > 0, `token ${i} kept`).toBe(want[i] > 0);
           expect(got[i]).toBeCloseTo(want[i], 10);
         }
-        // and sample() draws from exactly that set
-        for (const u of [0, 0.3, 0.7, 0.9999]) expect(want[s.sample(logits, u)]).toBeGreaterThan(0);
+        expectSameDraws(s, logits, want);
       });
     }
   }
+
+  it('many kept tokens (the draw walks the vocabulary instead of sorting ids)', () => {
+    const big = 20000;
+    const logits = Float32Array.from({ length: big }, () => rng.uniform() * 2);
+    for (const o of [{ topP: 0.9 }, { minP: 0.3 }, { topK: 15000, temperature: 2 }]) {
+      const s = sampler(o, big);
+      const want = naiveProbabilities(logits, s.params, s.counts);
+      expect(want.filter((x) => x > 0).length).toBeGreaterThan(4096);
+      const got = s.probabilities(logits);
+      for (let i = 0; i < big; i++) expect(got[i] > 0).toBe(want[i] > 0);
+      expectSameDraws(s, logits, want);
+    }
+  });
 });
+
+/** sample() must pick the first id, in id order, whose running probability exceeds u. */
+function expectSameDraws(s: Sampler, logits: Float32Array, want: number[]): void {
+  const rng = new Xoshiro128(99);
+  for (let k = 0; k < 25; k++) {
+    const u = rng.uniform();
+    let acc = 0;
+    let expected = -1;
+    for (let i = 0; i < want.length && expected < 0; i++) if (want[i] > 0 && (acc += want[i]) > u) expected = i;
+    expect(s.sample(logits, u), `u = ${u}`).toBe(expected);
+  }
+}
