@@ -1,3 +1,4 @@
+import { InvalidOptionError } from './errors.js';
 import { planGeneration, runGeneration, type GenerateOptions, type GenerationResult } from './generate.js';
 import type { CausalLM, ChatMessage, ChatTokenizer } from './model.js';
 import { endsInsideReasoning, ReasoningSplitter, type ChatChunk } from './reasoning.js';
@@ -35,6 +36,13 @@ export function chat(
   options: ChatOptions = {},
 ): GenerationStream<ChatChunk, ChatResult> {
   const plan = planGeneration(model, options);
+  if (plan.eosTokenIds.size === 0) {
+    // Without them the model would run past its end-of-turn token into turns nobody asked for.
+    throw new InvalidOptionError(
+      'eosTokenIds',
+      'chat needs the end-of-turn token ids: pass defaults: generationDefaults(generation_config, config) (as loadConfig returns them) or eosTokenIds.',
+    );
+  }
   const [openTag, closeTag] = options.reasoningTags ?? ['<think>', '</think>'];
   return new GenerationStream<ChatChunk, ChatResult>(async function* (control) {
     let startInReasoning = false;

@@ -1,17 +1,14 @@
 export type { CausalLM, TextTokenizer, ChatTokenizer, ChatMessage, ChatTemplateCall } from './model.js';
 export {
   generate,
-  planGeneration,
-  runGeneration,
   type GenerateOptions,
   type GenerationChunk,
   type GenerationResult,
   type GenerationTimings,
-  type GenerationPlan,
   type StopReason,
 } from './generate.js';
 export { chat, type ChatOptions, type ChatResult } from './chat.js';
-export { GenerationStream, type StreamControl } from './stream.js';
+export { GenerationStream } from './stream.js';
 export { Sampler } from './sampler.js';
 export {
   resolveSampling,

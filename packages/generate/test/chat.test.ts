@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chat, generationDefaults, type ChatMessage, type ChatTokenizer } from '../src/index.js';
+import { chat, generationDefaults, InvalidOptionError, type ChatMessage, type ChatTokenizer } from '../src/index.js';
 import { collect, QWEN3_VOCAB, qwen3Tokenizer, scriptedLM, tokenizerCases } from './helpers.js';
 
 const tok = qwen3Tokenizer();
@@ -55,8 +55,13 @@ describe('chat with the Qwen3 template', () => {
   it('tools reach the template', async () => {
     const c = chatCase('tools') as ReturnType<typeof chatCase> & { tools: Record<string, unknown>[] };
     const m = answering('ok');
-    await chat(m, tok, c.messages, { tools: c.tools, enableThinking: true, maxNewTokens: 1 }).result();
+    await chat(m, tok, c.messages, { tools: c.tools, enableThinking: true, maxNewTokens: 1, eosTokenIds: [IM_END] }).result();
     expect(m.calls[0]).toEqual(c.ids);
+  });
+
+  it('refuses to chat without end-of-turn ids (it would run into turns nobody asked for)', () => {
+    expect(() => chat(answering('hi'), tok, [{ role: 'user', content: 'hello' }])).toThrow(InvalidOptionError);
+    expect(() => chat(answering('hi'), tok, [{ role: 'user', content: 'hello' }], { defaults: generationDefaults({ temperature: 0.7 }) })).toThrow(/eosTokenIds/);
   });
 
   it('options override generation_config defaults', async () => {
@@ -91,7 +96,7 @@ describe('chat with the Qwen3 template', () => {
   it('abort mid-reasoning ends the stream with what was reasoned so far', async () => {
     const m = answering('<think>\nStep one. Step two. Step three.\n</think>\n\nDone.');
     const ac = new AbortController();
-    const stream = chat(m, tok, [{ role: 'user', content: 'go' }], { signal: ac.signal, enableThinking: true });
+    const stream = chat(m, tok, [{ role: 'user', content: 'go' }], { signal: ac.signal, enableThinking: true, eosTokenIds: [IM_END] });
     for await (const c of stream) if (c.type === 'reasoning' && c.text.includes('one')) ac.abort();
     const r = await stream.result();
     expect(r.stopReason).toBe('abort');
