@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
+    reporters: ['default', './scripts/vitest-summary.ts'],
   },
 });
