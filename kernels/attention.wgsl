@@ -3,6 +3,7 @@
 // 0 .. S - T + t; head h reads KV head h / (n_heads / n_kv_heads). One workgroup per (head, query).
 
 #include REDUCE
+#include KDOT
 #include "attention_core.wgsl"
 
 struct Params {
@@ -17,7 +18,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;             // [T, n_heads, head_dim]
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;     // [T, n_heads, head_dim]
-@group(0) @binding(3) var<storage, read> k_cache: array<f32>;       // [≥ S, n_kv_heads, head_dim]
 @group(0) @binding(4) var<storage, read> v_cache: array<f32>;       // [≥ S, n_kv_heads, head_dim]
 
 override WG: u32 = 64;

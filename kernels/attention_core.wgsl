@@ -1,7 +1,7 @@
 // Online-softmax attention of one query row against keys [s0, s1) of one KV head, shared by
 // attention.wgsl (prefill) and attention_split.wgsl (split-K decode). The including kernel
-// declares WG, LANES = WG, the REDUCE include, and Params with head_dim, n_kv_heads, scale, and
-// the bindings q, k_cache, v_cache. Keys are processed WG at a time: lane l scores key base + l,
+// declares WG, LANES = WG, the REDUCE and KDOT includes (KDOT declares k_cache and the q·k
+// product), and Params with head_dim, n_kv_heads, scale, and the bindings q and v_cache. Keys are processed WG at a time: lane l scores key base + l,
 // then every lane accumulates the probabilities into its head dims (d = lane, lane + WG, …).
 
 const MAX_HEAD_DIM = 512u;
@@ -14,15 +14,12 @@ struct Partial {
   acc: array<f32, DIMS_PER_LANE>,      // Σ exp(score - m) · v[d] for this lane's dims
 }
 
-var<workgroup> qv: array<f32, MAX_HEAD_DIM>;
 var<workgroup> ps: array<f32, WG>;
 
 fn attend(q_base: u32, kv_head: u32, s0: u32, s1: u32, lane: Lane) -> Partial {
   let hd = p.head_dim;
   let kv_stride = p.n_kv_heads * hd;
-  for (var d = lane.index; d < hd; d += WG) {
-    qv[d] = q[q_base + d];
-  }
+  stage_q(q_base, hd, lane.index);
   workgroupBarrier();
   var st: Partial;
   st.m = NEG_MAX;
@@ -31,12 +28,7 @@ fn attend(q_base: u32, kv_head: u32, s0: u32, s1: u32, lane: Lane) -> Partial {
     let s = base + lane.index;
     var score = NEG_MAX;
     if (s < s1) {
-      let kb = s * kv_stride + kv_head * hd;
-      var dotv = 0.0;
-      for (var d = 0u; d < hd; d++) {
-        dotv += qv[d] * k_cache[kb + d];
-      }
-      score = dotv * p.scale;
+      score = kdot(s * kv_stride + kv_head * hd, hd) * p.scale;
     }
     let m_new = max(st.m, group_max(score, lane));
     let e = select(0.0, exp(score - m_new), s < s1);

@@ -3,6 +3,7 @@
 // partial (m, l, acc[head_dim]) for attention_combine.wgsl. Same causal/GQA rules as attention.wgsl.
 
 #include REDUCE
+#include KDOT
 #include "attention_core.wgsl"
 
 struct Params {
@@ -19,7 +20,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;               // [T, n_heads, head_dim]
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;  // [T, n_heads, n_splits, head_dim + 2]
-@group(0) @binding(3) var<storage, read> k_cache: array<f32>;
 @group(0) @binding(4) var<storage, read> v_cache: array<f32>;
 
 override WG: u32 = 64;

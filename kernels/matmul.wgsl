@@ -6,7 +6,7 @@
 // neighbouring words.
 
 #include WEIGHT
-#include "x8.wgsl"
+#include X8
 
 struct Params {
   T: u32,          // activation rows (tokens)
@@ -20,7 +20,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 const BT = 64u; // tokens per tile

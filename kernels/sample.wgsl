@@ -1,12 +1,20 @@
-// Temperature / top-k / top-p sampling of one row of logits from a uniform number u in [0, 1)
-// given by the caller, so only the chosen token id (one u32) needs to leave the GPU.
-// With z = x / temperature (HF's warper order: temperature, top-k, top-p):
-//   top-k keeps z ≥ the k-th largest z (ties at the boundary kept, as HF's TopKLogitsWarper does);
-//   top-p keeps, of those, every token whose strictly-larger tokens hold < top_p of the
-//   probability (the smallest prefix of the sorted distribution reaching top_p, boundary ties kept);
-//   the token is the first index i, in index order, at which the cumulative kept probability
-//   exceeds u (inverse CDF). Both thresholds are found by bisection on the order-preserving u32
-//   key of z (32 passes each), so no sort is needed. One workgroup.
+// Token choice on the GPU from one row of logits and a uniform number u in [0, 1) given by the
+// caller, so only the chosen id (one u32) leaves the GPU. The order of operations is @qo/generate's
+// Sampler (transformers' processors, then its warpers):
+//   1. penalties for the tokens in `counts` (repetition: l > 0 ? l / r : l · r; then
+//      l -= presence + frequency · count);
+//   2. temperature 0: greedy, the lowest index of the largest logit (torch.argmax); done;
+//   3. z = l / temperature;
+//   4. top-k: keep z ≥ the k-th largest z (ties kept);
+//   5. top-p: of those, keep a token when the tokens strictly above it hold < top_p of their mass;
+//   6. min-p: drop tokens with exp(z − max z) < min_p;
+//   7. draw: the first index, in index order, at which the running sum of exp(z − max z) over the
+//      kept tokens exceeds u × their total.
+// Fast path (top-k on, at most CAP tokens ≥ the k-th): the k-th largest key is found by a 4-step
+// radix select, the candidates are gathered into workgroup memory and filtered there. Otherwise
+// the cutoffs are found by bisection on the order-preserving u32 key of z (32 passes each).
+// One workgroup; f32 throughout, so a pick can differ from the CPU's float64 sums only when u
+// lies within rounding of a boundary of the cumulative distribution.
 
 #include REDUCE
 
@@ -16,23 +24,53 @@ struct Params {
   out_offset: u32,  // index in out of the result
   top_k: u32,       // 0 or ≥ n: off
   top_p: f32,       // in (0, 1]; 1: off
-  temperature: f32, // > 0
+  min_p: f32,       // in [0, 1]; 0: off
+  temperature: f32, // 0: greedy
   u: f32,           // uniform in [0, 1)
+  repetition: f32,  // 1: off
+  presence: f32,
+  frequency: f32,
+  has_counts: u32,  // 0: no penalties (counts is not read)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<storage, read> counts: array<u32>; // occurrences of each token in the penalty window
 
 override WG: u32 = 256;
 override LANES: u32 = WG;
 
+const CAP = 256u; // candidates of the fast path
+const NONE = 0xffffffffu;
+const NEG_MAX = -3.4028234e38;
+
 var<workgroup> prefix: array<f32, WG>;
-var<workgroup> last_nonempty: atomic<u32>;
+var<workgroup> hist: array<atomic<u32>, 256>;
+var<workgroup> counter: atomic<u32>;
+var<workgroup> counted: u32;
+var<workgroup> radix: array<u32, 2>; // selected digit, rank still to find below it
 var<workgroup> kept_total: f32;
+var<workgroup> cidx: array<u32, CAP>;
+var<workgroup> cz: array<f32, CAP>;
+var<workgroup> sidx: array<u32, CAP>;
+var<workgroup> se: array<f32, CAP>;
 
 fn zval(i: u32) -> f32 {
-  return x[p.x_offset + i] / p.temperature;
+  var l = x[p.x_offset + i];
+  if (p.has_counts != 0u) {
+    let c = counts[i];
+    if (c > 0u) {
+      if (p.repetition != 1.0) {
+        l = select(l * p.repetition, l / p.repetition, l > 0.0);
+      }
+      l = l - p.presence - p.frequency * f32(c);
+    }
+  }
+  if (p.temperature > 0.0) {
+    l = l / p.temperature;
+  }
+  return l;
 }
 
 // An order-preserving map of f32 to u32: a < b ⇔ key(a) < key(b) (for non-NaN values).
@@ -44,33 +82,156 @@ fn key(v: f32) -> u32 {
 @compute @workgroup_size(WG)
 fn main(lane: Lane) {
   let li = lane.index;
-  // top-k: the largest key K with count(key ≥ K) ≥ top_k
+  var zm = NEG_MAX;
+  var zi = NONE;
+  for (var i = li; i < p.n; i += WG) {
+    let z = zval(i);
+    if (zi == NONE || z > zm) {
+      zm = z;
+      zi = i;
+    }
+  }
+  let zmax = group_max(zm, lane);
+  if (li == 0u) {
+    atomicStore(&counter, NONE);
+  }
+  workgroupBarrier();
+  if (p.temperature <= 0.0) {
+    if (zi != NONE && zm == zmax) {
+      atomicMin(&counter, zi);
+    }
+    workgroupBarrier();
+    if (li == 0u) {
+      out[p.out_offset] = atomicLoad(&counter);
+    }
+    return;
+  }
+
+  // top-k: the key of the k-th largest z, one byte at a time from the top
+  let topk_on = p.top_k > 0u && p.top_k < p.n;
   var kkey = 0u;
-  if (p.top_k > 0u && p.top_k < p.n) {
-    var lo = 0u;
-    var hi = 0xffffffffu;
-    for (var it = 0u; it < 32u; it++) {
-      let mid = lo + (hi - lo) / 2u + ((hi - lo) & 1u);
-      var c = 0.0;
-      for (var i = li; i < p.n; i += WG) {
-        c += select(0.0, 1.0, key(zval(i)) >= mid);
+  if (topk_on) {
+    var pref = 0u;
+    var mask = 0u;
+    if (li == 0u) {
+      radix[1] = p.top_k;
+    }
+    for (var step = 0u; step < 4u; step++) {
+      let shift = 24u - 8u * step;
+      for (var b = li; b < 256u; b += WG) {
+        atomicStore(&hist[b], 0u);
       }
-      let total = group_sum(c, lane); // exact: counts < 2^24
-      if (lo < hi) {
-        if (total >= f32(p.top_k)) {
-          lo = mid;
-        } else {
-          hi = mid - 1u;
+      workgroupBarrier();
+      for (var i = li; i < p.n; i += WG) {
+        let kz = key(zval(i));
+        if ((kz & mask) == pref) {
+          atomicAdd(&hist[(kz >> shift) & 255u], 1u);
+        }
+      }
+      workgroupBarrier();
+      if (li == 0u) {
+        let need = radix[1];
+        var cum = 0u;
+        var sel = 0u;
+        for (var b = 255i; b >= 0i; b--) {
+          let h = atomicLoad(&hist[u32(b)]);
+          if (cum + h >= need) {
+            sel = u32(b);
+            break;
+          }
+          cum += h;
+        }
+        radix[0] = sel;
+        radix[1] = need - cum;
+      }
+      workgroupBarrier();
+      pref = pref | (radix[0] << shift);
+      mask = mask | (255u << shift);
+    }
+    kkey = pref;
+  }
+
+  // fast path: gather the top-k candidates
+  if (li == 0u) {
+    atomicStore(&counter, 0u);
+  }
+  workgroupBarrier();
+  if (topk_on) {
+    for (var i = li; i < p.n; i += WG) {
+      let z = zval(i);
+      if (key(z) >= kkey) {
+        let j = atomicAdd(&counter, 1u);
+        if (j < CAP) {
+          cidx[j] = i;
+          cz[j] = z;
         }
       }
     }
-    kkey = lo;
   }
-  var zm = -3.4028234e38;
-  for (var i = li; i < p.n; i += WG) {
-    zm = max(zm, zval(i));
+  workgroupBarrier();
+  if (li == 0u) {
+    counted = atomicLoad(&counter);
   }
-  let zmax = group_max(zm, lane);
+  let nc = workgroupUniformLoad(&counted);
+  if (topk_on && nc <= CAP) {
+    let has = li < nc;
+    var z = 0.0;
+    var idx = 0u;
+    var e = 0.0;
+    if (has) {
+      z = cz[li];
+      idx = cidx[li];
+      e = exp(z - zmax);
+    }
+    let mass = group_sum(e, lane);
+    var keep = has;
+    if (has && p.top_p < 1.0) {
+      var above = 0.0;
+      for (var j = 0u; j < nc; j++) {
+        if (cz[j] > z) {
+          above += exp(cz[j] - zmax);
+        }
+      }
+      keep = above < p.top_p * mass;
+    }
+    if (p.min_p > 0.0) {
+      keep = keep && e >= p.min_p;
+    }
+    // order by token index: a candidate's rank is the number of candidates with a lower index
+    if (has) {
+      var rank = 0u;
+      for (var j = 0u; j < nc; j++) {
+        rank += select(0u, 1u, cidx[j] < idx);
+      }
+      sidx[rank] = idx;
+      se[rank] = select(0.0, e, keep);
+    }
+    workgroupBarrier();
+    if (li == 0u) {
+      var total = 0.0;
+      for (var j = 0u; j < nc; j++) {
+        total += se[j];
+      }
+      let goal = p.u * total;
+      var run = 0.0;
+      var pick = NONE;
+      var last = NONE;
+      for (var j = 0u; j < nc; j++) {
+        if (se[j] > 0.0) {
+          last = sidx[j];
+          run += se[j];
+          if (run > goal) {
+            pick = sidx[j];
+            break;
+          }
+        }
+      }
+      out[p.out_offset] = select(pick, last, pick == NONE);
+    }
+    return;
+  }
+
+  // general path: cutoffs by bisection over the whole row
   var zs = 0.0;
   for (var i = li; i < p.n; i += WG) {
     let z = zval(i);
@@ -108,15 +269,16 @@ fn main(lane: Lane) {
   var s = 0.0;
   for (var i = i0; i < i1; i++) {
     let z = zval(i);
-    s += select(0.0, exp(z - zmax), key(z) >= pkey);
+    let e = exp(z - zmax);
+    s += select(0.0, e, key(z) >= pkey && e >= p.min_p);
   }
   prefix[li] = s;
   if (li == 0u) {
-    atomicStore(&last_nonempty, 0u);
+    atomicStore(&counter, 0u);
   }
   workgroupBarrier();
   if (s > 0.0) {
-    atomicMax(&last_nonempty, li + 1u);
+    atomicMax(&counter, li + 1u);
   }
   if (li == 0u) {
     var run = 0.0;
@@ -128,25 +290,26 @@ fn main(lane: Lane) {
     kept_total = run;
   }
   workgroupBarrier();
-  let last = atomicLoad(&last_nonempty);
+  let last = atomicLoad(&counter);
   let goal = p.u * kept_total;
   let lo_edge = prefix[li];
   let is_last = li + 1u == last;
   if (s > 0.0 && goal >= lo_edge && (goal < lo_edge + s || is_last)) {
     var run = lo_edge;
-    var pick = 0xffffffffu;
+    var pick = NONE;
     var last_kept = i0;
     for (var i = i0; i < i1; i++) {
       let z = zval(i);
-      if (key(z) >= pkey) {
+      let e = exp(z - zmax);
+      if (key(z) >= pkey && e >= p.min_p) {
         last_kept = i;
-        run += exp(z - zmax);
+        run += e;
         if (run > goal) {
           pick = i;
           break;
         }
       }
     }
-    out[p.out_offset] = select(pick, last_kept, pick == 0xffffffffu);
+    out[p.out_offset] = select(pick, last_kept, pick == NONE);
   }
 }

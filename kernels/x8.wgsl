@@ -1,6 +1,8 @@
 // Eight consecutive activations x[base + c .. base + c + 7] of a row of `cols` values; columns at or
-// past `cols` read as 0 (weights are padded to whole groups of 8, activations are not).
-// The including kernel declares `x: array<f32>`.
+// past `cols` read as 0 (weights are padded to whole groups of 8, activations are not). Any
+// alignment; x8_vec4.wgsl is the faster variant for aligned rows.
+
+@group(0) @binding(1) var<storage, read> x: array<f32>;
 
 fn x8(base: u32, c: u32, cols: u32) -> mat2x4<f32> {
   var m = mat2x4<f32>();

@@ -197,20 +197,24 @@ export class GpuContext {
     try {
       await alive(staging.mapAsync(MapMode.READ));
     } catch (e) {
-      this.check();
+      await this.settle();
       throw new GpuValidationError(`readback of ${size} bytes failed: ${String(e)}`);
     }
     const out = staging.getMappedRange().slice(0);
     staging.unmap();
     this.pool.release(staging);
-    await Promise.all(this.building);
-    this.check();
+    await this.settle();
     return out;
   }
 
   /** Waits until the queue is idle, then throws the first error WebGPU reported meanwhile. */
   async sync(): Promise<void> {
     await alive(this.device.queue.onSubmittedWorkDone());
+    await this.settle();
+  }
+
+  /** Waits for the pipelines being built to report, then `check()`s (a shader error comes first). */
+  async settle(): Promise<void> {
     await Promise.all(this.building);
     this.check();
   }

@@ -8,6 +8,8 @@ import attentionCore from '../../../kernels/attention_core.wgsl?raw';
 import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
 import embedding from '../../../kernels/embedding.wgsl?raw';
 import gemv from '../../../kernels/gemv.wgsl?raw';
+import kdotScalar from '../../../kernels/kdot_scalar.wgsl?raw';
+import kdotVec4 from '../../../kernels/kdot_vec4.wgsl?raw';
 import matmul from '../../../kernels/matmul.wgsl?raw';
 import reduceShared from '../../../kernels/reduce_shared.wgsl?raw';
 import reduceSubgroup from '../../../kernels/reduce_subgroup.wgsl?raw';
@@ -19,6 +21,7 @@ import weightBf16 from '../../../kernels/weight_bf16.wgsl?raw';
 import weightF32 from '../../../kernels/weight_f32.wgsl?raw';
 import weightQ8_0 from '../../../kernels/weight_q8_0.wgsl?raw';
 import x8 from '../../../kernels/x8.wgsl?raw';
+import x8Vec4 from '../../../kernels/x8_vec4.wgsl?raw';
 
 /** Every file of kernels/, by file name. */
 export const kernelSources: Readonly<Record<string, string>> = {
@@ -31,6 +34,8 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'attention_split.wgsl': attentionSplit,
   'embedding.wgsl': embedding,
   'gemv.wgsl': gemv,
+  'kdot_scalar.wgsl': kdotScalar,
+  'kdot_vec4.wgsl': kdotVec4,
   'matmul.wgsl': matmul,
   'reduce_shared.wgsl': reduceShared,
   'reduce_subgroup.wgsl': reduceSubgroup,
@@ -42,4 +47,5 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'weight_f32.wgsl': weightF32,
   'weight_q8_0.wgsl': weightQ8_0,
   'x8.wgsl': x8,
+  'x8_vec4.wgsl': x8Vec4,
 };

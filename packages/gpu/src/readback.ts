@@ -37,12 +37,12 @@ export class TokenReader {
     try {
       await alive(this.staging.mapAsync(MapMode.READ));
     } catch (e) {
-      this.ctx.check();
+      await this.ctx.settle();
       throw new GpuValidationError(`TokenReader.read: mapping the staging buffer failed: ${String(e)}`);
     }
     const out = new Uint32Array(this.staging.getMappedRange().slice(0));
     this.staging.unmap();
-    this.ctx.check();
+    await this.ctx.settle();
     return out;
   }
 }

@@ -87,7 +87,7 @@ describe('op argument checks', () => {
     expect(() => matmul(rec, { out: x, x, w, T: 1 })).toThrow(GpuShapeError);
     expect(() => embedding(rec, { out, ids, table: w, T: 2 })).toThrow(GpuDTypeError);
     expect(() => rmsnorm(rec, { out, x, weight: x, rows: 2, dim: 0, eps: 1e-6 })).toThrow(/dim must be an integer >= 1/);
-    expect(() => sample(rec, { out: ids, x, n: 5, temperature: 0, u: 0.5 })).toThrow(/use argmax/);
+    expect(() => sample(rec, { out: ids, x, n: 5, temperature: -1, u: 0.5 })).toThrow(/temperature must be a number >= 0 \(0: greedy\)/);
     expect(rec.dispatches).toBe(0);
     rec.submit();
   });

@@ -28,7 +28,7 @@ afterAll(() => {
 describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx) => {
   const cases: [dtype: 'f32' | 'bf16' | 'q8_0', T: number, rows: number, cols: number][] = [];
   for (const dtype of ['f32', 'bf16', 'q8_0'] as const) {
-    for (const T of [1, 7, 33, 100]) cases.push([dtype, T, 7, 33], [dtype, T, 100, 65]);
+    for (const T of [1, 7, 33, 100]) cases.push([dtype, T, 7, 33], [dtype, T, 100, 65], [dtype, T, 33, 64]); // 64: aligned rows (vec4 loads)
   }
   cases.push(['bf16', 1, 1, 1], ['q8_0', 65, 129, 200], ['bf16', 70, 130, 300]);
   it.skipIf(ctx === undefined).each(cases)('%s T=%i [%i, %i]', async (dtype, T, rows, cols) => {

@@ -56,9 +56,10 @@ export function attention(rec: Recorder, a: AttentionArgs): void {
   checkDistinct('attention', ['out', a.out], ['q', a.q]);
   const ctx = rec.ctx;
   const reduce = reduceInclude(ctx, WG);
+  const KDOT = headDim % 8 === 0 ? 'kdot_vec4.wgsl' : 'kdot_scalar.wgsl';
   const head = [T, S, nHeads, nKvHeads, headDim, a.scale];
   if (a.split === undefined) {
-    const p = ctx.pipeline({ file: 'attention.wgsl', includes: { REDUCE: reduce }, constants: { WG }, bindings: ['read', 'rw', 'read', 'read'] });
+    const p = ctx.pipeline({ file: 'attention.wgsl', includes: { REDUCE: reduce, KDOT }, constants: { WG }, bindings: ['read', 'rw', 'read', 'read'] });
     rec.dispatch(p, [a.q, a.out, a.kCache, a.vCache], 'uuuuuf', head, [nHeads, T]);
     return;
   }
@@ -69,7 +70,7 @@ export function attention(rec: Recorder, a: AttentionArgs): void {
   checkTensor('attention', 'split.partials', partials, attentionPartialsSize(T, nHeads, headDim, maxSplits), `partials of ${maxSplits} splits`);
   const nSplits = Math.max(1, Math.min(maxSplits, Math.floor(S / minLen)));
   const splitLen = Math.ceil(S / nSplits);
-  const p1 = ctx.pipeline({ file: 'attention_split.wgsl', includes: { REDUCE: reduce }, constants: { WG }, bindings: ['read', 'rw', 'read', 'read'] });
+  const p1 = ctx.pipeline({ file: 'attention_split.wgsl', includes: { REDUCE: reduce, KDOT }, constants: { WG }, bindings: ['read', 'rw', 'read', 'read'] });
   rec.dispatch(p1, [a.q, partials, a.kCache, a.vCache], 'uuuuufuu', [...head, splitLen, nSplits], [nHeads, T, nSplits]);
   const p2 = ctx.pipeline({ file: 'attention_combine.wgsl', constants: { WG }, bindings: ['read', 'rw'] });
   rec.dispatch(p2, [partials, a.out], 'uuu', [nHeads, headDim, nSplits], [nHeads, T]);

@@ -22,7 +22,11 @@ export interface MatmulArgs {
 }
 
 const GEMV_WG = 256;
-const GEMV_LANES = 64;
+
+/** x8_vec4.wgsl when every activation row starts on a vec4 and holds whole groups of 8, else the scalar x8.wgsl. */
+function x8Include(cols: number, xOffset: number, xStride: number, T: number): string {
+  return cols % 8 === 0 && xOffset % 4 === 0 && (T === 1 || xStride % 4 === 0) ? 'x8_vec4.wgsl' : 'x8.wgsl';
+}
 
 /**
  * out = x · wᵀ (nn.Linear without bias), f32 accumulation: a GEMV kernel for T = 1 (decode) and a
@@ -45,20 +49,23 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const ctx = rec.ctx;
   const wv = weightVariant(w.dtype);
   const bindings = wv.scales ? (['read', 'rw', 'read', 'read'] as const) : (['read', 'rw', 'read'] as const);
+  const X8 = x8Include(w.cols, xOffset, xStride, T);
   if (T === 1) {
+    // one subgroup-sized group of lanes per row (at least 32); 64 for long rows
+    const lanes = Math.max(w.cols >= 4096 ? 64 : 32, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
     const p = ctx.pipeline({
       file: 'gemv.wgsl',
-      includes: { WEIGHT: wv.include, REDUCE: reduceInclude(ctx, GEMV_LANES) },
-      constants: { WG: GEMV_WG, LANES: GEMV_LANES },
+      includes: { WEIGHT: wv.include, REDUCE: reduceInclude(ctx, lanes), X8 },
+      constants: { WG: GEMV_WG, LANES: lanes },
       bindings,
     });
     for (const c of w.chunks) {
       const bufs = c.d === undefined ? [x, out, c.w] : [x, out, c.w, c.d];
-      rec.dispatch(p, bufs, 'uuuuu', [c.rows, w.cols, w.k8s, xOffset, outOffset + c.row0], grid(ctx, Math.ceil(c.rows / (GEMV_WG / GEMV_LANES))));
+      rec.dispatch(p, bufs, 'uuuuu', [c.rows, w.cols, w.k8s, xOffset, outOffset + c.row0], grid(ctx, Math.ceil(c.rows / (GEMV_WG / lanes))));
     }
     return;
   }
-  const p = ctx.pipeline({ file: 'matmul.wgsl', includes: { WEIGHT: wv.include }, bindings });
+  const p = ctx.pipeline({ file: 'matmul.wgsl', includes: { WEIGHT: wv.include, X8 }, bindings });
   for (const c of w.chunks) {
     const bufs = c.d === undefined ? [x, out, c.w] : [x, out, c.w, c.d];
     rec.dispatch(p, bufs, 'uuuuuuuu', [T, c.rows, w.cols, w.k8s, xOffset, xStride, outStride, outOffset + c.row0], [

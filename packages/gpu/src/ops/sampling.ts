@@ -35,33 +35,52 @@ export interface SampleArgs {
   n: number;
   xOffset?: number;
   outOffset?: number;
-  /** > 0 (use argmax for greedy decoding). */
+  /** 0: greedy (after penalties). */
   temperature: number;
   /** 0: off. */
   topK?: number;
   /** (0, 1]; 1: off. */
   topP?: number;
+  /** [0, 1]; 0: off. */
+  minP?: number;
+  /** Repetition / presence / frequency penalties over `counts` (u32 [n]: occurrences of each token in the penalty window). */
+  penalties?: { counts: GpuTensor; repetition?: number; presence?: number; frequency?: number };
   /** A uniform random number in [0, 1), drawn by the caller. */
   u: number;
 }
 
-/** Samples one token with temperature, top-k and top-p from the uniform `u` (see kernels/sample.wgsl). */
+/**
+ * Chooses one token on the GPU as @qo/generate's Sampler does (penalties, greedy or temperature,
+ * top-k, top-p, min-p, inverse-CDF draw with the uniform `u`); see kernels/sample.wgsl.
+ */
 export function sample(rec: Recorder, a: SampleArgs): void {
   checkInt('sample', 'n', a.n);
   const xo = a.xOffset ?? 0;
   const oo = a.outOffset ?? 0;
   const topK = a.topK ?? 0;
   const topP = a.topP ?? 1;
+  const minP = a.minP ?? 0;
   checkInt('sample', 'topK', topK, 0);
-  if (!(a.temperature > 0) || !Number.isFinite(a.temperature)) {
-    throw new GpuShapeError(`sample: temperature must be a positive number, got ${a.temperature}; use argmax for greedy decoding`);
+  if (!(a.temperature >= 0) || !Number.isFinite(a.temperature)) {
+    throw new GpuShapeError(`sample: temperature must be a number >= 0 (0: greedy), got ${a.temperature}`);
   }
   if (!(topP > 0 && topP <= 1)) throw new GpuShapeError(`sample: topP must be in (0, 1], got ${topP}`);
+  if (!(minP >= 0 && minP <= 1)) throw new GpuShapeError(`sample: minP must be in [0, 1], got ${minP}`);
   if (!(a.u >= 0 && a.u < 1)) throw new GpuShapeError(`sample: u must be a uniform number in [0, 1), got ${a.u}`);
   checkTensor('sample', 'x', a.x, xo + a.n, `logits [n=${a.n}] from ${xo}`);
   checkTensor('sample', 'out', a.out, oo + 1, `ids from ${oo}`, 'u32');
+  const pen = a.penalties;
+  if (pen !== undefined) checkTensor('sample', 'penalties.counts', pen.counts, a.n, `counts [n=${a.n}]`, 'u32');
   const ctx = rec.ctx;
-  const wg = 2 ** Math.floor(Math.log2(Math.min(1024, ctx.device.limits.maxComputeInvocationsPerWorkgroup, ctx.device.limits.maxComputeWorkgroupSizeX)));
-  const p = ctx.pipeline({ file: 'sample.wgsl', includes: { REDUCE: reduceInclude(ctx, wg) }, constants: { WG: wg }, bindings: ['read', 'rw'] });
-  rec.dispatch(p, [a.x, a.out], 'uuuufff', [a.n, xo, oo, topK, topP, a.temperature, a.u], [1]);
+  const lim = ctx.device.limits;
+  const wg = 2 ** Math.floor(Math.log2(Math.min(1024, lim.maxComputeInvocationsPerWorkgroup, lim.maxComputeWorkgroupSizeX)));
+  const p = ctx.pipeline({ file: 'sample.wgsl', includes: { REDUCE: reduceInclude(ctx, wg) }, constants: { WG: wg }, bindings: ['read', 'rw', 'read'] });
+  rec.dispatch(
+    p,
+    // without penalties the counts binding is never read; the logits stand in for it
+    [a.x, a.out, pen?.counts ?? a.x],
+    'uuuufffffffu',
+    [a.n, xo, oo, topK, topP, minP, a.temperature, a.u, pen?.repetition ?? 1, pen?.presence ?? 0, pen?.frequency ?? 0, pen === undefined ? 0 : 1],
+    [1],
+  );
 }
