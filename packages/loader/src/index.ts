@@ -30,3 +30,4 @@ export {
   type ChatTemplateOptions,
   type AddedTokenInfo,
 } from './tokenizer.js';
+export * from './hub/index.js';
