@@ -11,7 +11,7 @@ export interface HubSettingsOptions {
   endpoint?: string;
   /** cache root (the `hub` folder); default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else ~/.cache/huggingface/hub */
   cacheDir?: string;
-  /** access token; default `$HF_TOKEN`, else the token file `hf auth login` writes; `false` sends none */
+  /** access token; default `$HF_TOKEN`, else the token file `hf auth login` writes (`$HF_TOKEN_PATH`, `$HF_HOME/token`); `false` sends none; never read offline */
   token?: string | false;
   /** no network at all, only the cache; default `$HF_HUB_OFFLINE` (1/true/yes/on) */
   offline?: boolean;
@@ -48,12 +48,11 @@ export async function hubSettings(options: HubSettingsOptions = {}): Promise<Hub
     throw new HubSettingsError({ url: rawEndpoint }, `Hub endpoint ${JSON.stringify(rawEndpoint)} (HF_ENDPOINT or the endpoint option) is not an http(s) URL like ${DEFAULT_ENDPOINT}.`);
   }
 
+  const offline = options.offline ?? isTrue(set('HF_HUB_OFFLINE'));
   let token: string | undefined;
-  if (options.token === false) token = undefined;
+  if (options.token === false || offline) token = undefined;
   else if (options.token !== undefined) token = options.token.trim() || undefined;
   else token = (set('HF_TOKEN') ?? set('HUGGING_FACE_HUB_TOKEN'))?.trim() ?? (await readTokenFile(expandHome(set('HF_TOKEN_PATH') ?? join(hfHome, 'token'))));
-
-  const offline = options.offline ?? isTrue(set('HF_HUB_OFFLINE'));
   return { endpoint, cacheDir, token, offline };
 }
 

@@ -39,13 +39,16 @@ export async function withHub<T>(repos: Record<string, FakeRepo>, options: FakeH
     return await fn({
       hub,
       cache,
-      opts: (extra = {}) => ({ endpoint: hub.hubUrl, cacheDir: cache, env: {}, retries: 3, retryDelayMs: 1, timeoutMs: 5000, ...extra }),
+      opts: (extra = {}) => ({ endpoint: hub.hubUrl, cacheDir: cache, env: NO_TOKEN_FILE, retries: 3, retryDelayMs: 1, timeoutMs: 5000, ...extra }),
     });
   } finally {
     await hub.close();
     await rm(cache, { recursive: true, force: true });
   }
 }
+
+/** An environment with no variables and a token file that does not exist, so no real token is ever read. */
+export const NO_TOKEN_FILE = { HF_TOKEN_PATH: '/nonexistent/qo-test/token' };
 
 /** A fetch that fails the test if anything calls it. */
 export const noNetwork: typeof fetch = (input) => {
