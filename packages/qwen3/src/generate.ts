@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import {
   chat,
   generate,
@@ -15,73 +13,25 @@ import {
   type GenerationResult,
   type GenerationStream,
 } from '@qo/generate';
-import { loadConfig, Tokenizer } from '@qo/loader';
+import { loadConfig, resolveModel, Tokenizer, type HubDownloadOptions, type HubProgress } from '@qo/loader';
 import type { KVCache } from './cache.js';
-import { Qwen3Error, Qwen3InputError } from './errors.js';
+import { Qwen3InputError } from './errors.js';
 import { Qwen3ForCausalLM, type LoadOptions } from './model.js';
 import type { LoadProgress } from './weights.js';
 
-/** `resolveModel` found nothing to load: no such directory, or a Hub id that cannot be fetched yet. */
-export class ModelNotFoundError extends Qwen3Error {
-  override name = 'ModelNotFoundError';
-  constructor(
-    readonly spec: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Bytes of one file fetched so far (Hub downloads), for progress bars. */
-export interface DownloadProgress {
-  file: string;
-  loadedBytes: number;
-  totalBytes: number;
-}
-
-export interface ResolveModelOptions {
-  onProgress?: (p: DownloadProgress) => void;
-}
-
-/** What loading reports: downloading files (Hub ids), then reading tensors. */
-export type LoadChatProgress = ({ phase: 'download' } & DownloadProgress) | ({ phase: 'load' } & LoadProgress);
+/** What loading reports: downloading files (Hub ids, `@qo/loader`'s HubProgress), then reading tensors. */
+export type LoadChatProgress = ({ phase: 'download' } & HubProgress) | ({ phase: 'load' } & LoadProgress);
 
 export interface LoadChatOptions extends Omit<LoadOptions, 'onProgress'> {
   /** Most tokens one conversation holds (prompt + reply); sizes the KV cache. Default min(max_position_embeddings, 4096). */
   maxContext?: number;
+  /** For Hub ids: revision, token, offline, cacheDir, signal… (`@qo/loader`'s downloadModel options). */
+  hub?: Omit<HubDownloadOptions, 'onProgress'>;
   onProgress?: (p: LoadChatProgress) => void;
 }
 
 /** Default cap on the KV cache: 4096 tokens of Qwen3-0.6B's f32 cache is about 0.9 GB. */
 export const DEFAULT_MAX_CONTEXT = 4096;
-
-/**
- * The one place a model spec becomes a local checkpoint directory: an existing directory is used as
- * is. Hugging Face Hub ids (`Qwen/Qwen3-0.6B`) will be downloaded here; until then they are refused
- * with ModelNotFoundError, as is a path that does not exist or is not a directory.
- */
-export async function resolveModel(spec: string, _options: ResolveModelOptions = {}): Promise<string> {
-  if (spec.trim() === '') throw new ModelNotFoundError(spec, 'the model is an empty string; pass a checkpoint directory (config.json + model.safetensors).');
-  const dir = resolve(spec);
-  const s = await stat(dir).catch(() => undefined);
-  if (s?.isDirectory()) return dir;
-  if (s !== undefined) {
-    throw new ModelNotFoundError(spec, `${spec} is a file; pass the directory that holds config.json and model.safetensors.`);
-  }
-  if (isHubId(spec)) {
-    throw new ModelNotFoundError(
-      spec,
-      `${spec} is not a local directory, and downloading from the Hugging Face Hub is not available in qo yet; ` +
-        `download it first (e.g. \`hf download ${spec} --local-dir ./${spec.split('/')[1]}\`) and pass that directory.`,
-    );
-  }
-  throw new ModelNotFoundError(spec, `${spec}: no such directory; pass a checkpoint directory (config.json + model.safetensors).`);
-}
-
-/** `org/name` as the Hub spells repository ids (no leading ./ or /, exactly one slash). */
-export function isHubId(spec: string): boolean {
-  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(spec) && !spec.includes('..');
-}
 
 /**
  * Adapts `Qwen3ForCausalLM` and one KV cache to `@qo/generate`'s `CausalLM`: one conversation's state.
@@ -144,17 +94,17 @@ export class Qwen3Chat {
 }
 
 /**
- * Loads a checkpoint directory (or, once the Hub lands, a Hub id) for chat: weights, tokenizer and
- * generation defaults.
+ * Loads a checkpoint directory or a Hugging Face Hub id (downloaded into the HF cache by
+ * `@qo/loader`'s resolveModel, or found there) for chat: weights, tokenizer, generation defaults.
  *
  * ```ts
- * const chat = await loadChat('./Qwen3-0.6B', { dtype: 'q8_0' });
+ * const chat = await loadChat('Qwen/Qwen3-0.6B', { dtype: 'q8_0' });
  * for await (const part of chat.stream([{ role: 'user', content: 'Hi!' }])) process.stdout.write(part.text);
  * ```
  */
 export async function loadChat(spec: string, options: LoadChatOptions = {}): Promise<Qwen3Chat> {
   const onProgress = options.onProgress;
-  const dir = await resolveModel(spec, { ...(onProgress && { onProgress: (p: DownloadProgress) => onProgress({ phase: 'download', ...p }) }) });
+  const dir = await resolveModel(spec, { ...options.hub, ...(onProgress && { onProgress: (p: HubProgress) => onProgress({ phase: 'download', ...p }) }) });
   const { generation, raw } = await loadConfig(dir);
   const defaults = generationDefaults(generation, raw);
   const tokenizer = await Tokenizer.fromDir(dir);

@@ -10,16 +10,4 @@ export {
   ContextOverflowError,
   Qwen3InputError,
 } from './errors.js';
-export {
-  loadChat,
-  resolveModel,
-  isHubId,
-  Qwen3Chat,
-  Qwen3Session,
-  ModelNotFoundError,
-  DEFAULT_MAX_CONTEXT,
-  type LoadChatOptions,
-  type LoadChatProgress,
-  type ResolveModelOptions,
-  type DownloadProgress,
-} from './generate.js';
+export { loadChat, Qwen3Chat, Qwen3Session, DEFAULT_MAX_CONTEXT, type LoadChatOptions, type LoadChatProgress } from './generate.js';

@@ -1,8 +1,9 @@
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MAX_CONTEXT, loadChat, ModelNotFoundError, Qwen3Chat, Qwen3InputError, Qwen3Session, resolveModel, type LoadChatProgress } from '../src/index.js';
+import { HubOfflineError, ModelSpecError } from '@qo/loader';
+import { DEFAULT_MAX_CONTEXT, loadChat, Qwen3Chat, Qwen3InputError, Qwen3Session, type LoadChatProgress } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FORTUNE = join(ROOT, '../../reference/fixtures/qo-fortune');
@@ -103,28 +104,32 @@ describe('loadChat', () => {
   });
 });
 
-describe('resolveModel', () => {
+describe('loadChat: model specs through @qo/loader\'s resolveModel', () => {
   const tmp: string[] = [];
   afterAll(async () => {
     for (const d of tmp) await rm(d, { recursive: true, force: true });
   });
 
-  it('returns an existing directory as an absolute path', async () => {
-    expect(await resolveModel(MODEL)).toBe(MODEL);
+  it('a Hub id found in the Hugging Face cache (offline): same model, same greedy reply', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'qo-hf-cache-'));
+    tmp.push(cacheDir);
+    const commit = 'a'.repeat(40);
+    const repo = join(cacheDir, 'models--qo--fortune');
+    await mkdir(join(repo, 'refs'), { recursive: true });
+    await writeFile(join(repo, 'refs/main'), commit);
+    await cp(MODEL, join(repo, 'snapshots', commit), { recursive: true });
+    const hub = await loadChat('qo/fortune', { hub: { offline: true, cacheDir } });
+    expect(hub.dir).toBe(join(repo, 'snapshots', commit));
+    const r = await hub.complete('Once upon a time', { doSample: false, maxNewTokens: 12 }).result();
+    const local = await chat.complete('Once upon a time', { doSample: false, maxNewTokens: 12 }).result();
+    expect(r.ids).toEqual(local.ids);
   });
 
-  it('refuses a missing path, a file, an empty spec and (until the Hub lands) a Hub id, by name', async () => {
-    await expect(resolveModel('/no/such/model')).rejects.toThrow('/no/such/model: no such directory; pass a checkpoint directory (config.json + model.safetensors).');
-    const dir = await mkdtemp(join(tmpdir(), 'qo-user-api-'));
-    tmp.push(dir);
-    const file = join(dir, 'config.json');
-    await writeFile(file, '{}');
-    await expect(resolveModel(file)).rejects.toThrow(`${file} is a file; pass the directory that holds config.json and model.safetensors.`);
-    await expect(resolveModel(' ')).rejects.toBeInstanceOf(ModelNotFoundError);
-    const hub = resolveModel('Qwen/Qwen3-0.6B');
-    await expect(hub).rejects.toBeInstanceOf(ModelNotFoundError);
-    await expect(resolveModel('Qwen/Qwen3-0.6B')).rejects.toThrow(
-      'Qwen/Qwen3-0.6B is not a local directory, and downloading from the Hugging Face Hub is not available in qo yet; download it first (e.g. `hf download Qwen/Qwen3-0.6B --local-dir ./Qwen3-0.6B`) and pass that directory.',
-    );
+  it('refuses what is neither a directory nor a cached Hub id, by name', async () => {
+    await expect(loadChat('/no/such/model')).rejects.toBeInstanceOf(ModelSpecError);
+    await expect(loadChat('/no/such/model')).rejects.toThrow(/^\/no\/such\/model: no such directory\./);
+    const cacheDir = await mkdtemp(join(tmpdir(), 'qo-hf-cache-'));
+    tmp.push(cacheDir);
+    await expect(loadChat('Qwen/Qwen3-0.6B', { hub: { offline: true, cacheDir } })).rejects.toBeInstanceOf(HubOfflineError);
   });
 });
