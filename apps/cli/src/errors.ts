@@ -2,13 +2,21 @@ import { GenerateError, InvalidOptionError, PromptTooLongError } from '@qo/gener
 import {
   ChatTemplateError,
   CheckpointNotFoundError,
+  ChecksumMismatchError,
   ConfigError,
+  HubAuthError,
+  HubConnectionError,
+  HubError,
+  HubHttpError,
+  HubNotFoundError,
+  HubOfflineError,
   LoaderError,
+  ModelSpecError,
   SafetensorsError,
   TokenizerError,
   UnsupportedConfigError,
 } from '@qo/loader';
-import { ModelNotFoundError, Qwen3Error, Qwen3InputError } from '@qo/qwen3';
+import { Qwen3Error, Qwen3InputError } from '@qo/qwen3';
 
 /** Exit codes: 0 done, 1 the model or the run failed, 2 the command line cannot be satisfied, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -43,7 +51,15 @@ const FLAGS: Record<string, string> = {
 export function toCliError(err: unknown): unknown {
   if (err instanceof CliError) return err;
   const msg = err instanceof Error ? err.message.replace(/\.$/, '') : '';
-  if (err instanceof ModelNotFoundError) return new CliError(msg, 'leave out --model to use the embedded model', EXIT.usage);
+  if (err instanceof ModelSpecError) return new CliError(msg, 'leave out --model to use the embedded model', EXIT.usage);
+  if (err instanceof HubNotFoundError) return new CliError(msg, 'check the model id on https://huggingface.co (org/name, optionally @revision)', EXIT.usage);
+  if (err instanceof HubAuthError) return new CliError(msg, 'for a private or gated model, set HF_TOKEN (or run `hf auth login`) and accept its terms on the Hub', EXIT.failed);
+  if (err instanceof HubOfflineError) return new CliError(msg, 'run once without HF_HUB_OFFLINE to download the model', EXIT.failed);
+  if (err instanceof HubConnectionError || err instanceof HubHttpError) {
+    return new CliError(msg, 'check the network (and HF_ENDPOINT); run again to resume, or set HF_HUB_OFFLINE=1 to use only the cache', EXIT.failed);
+  }
+  if (err instanceof ChecksumMismatchError) return new CliError(msg, 'run the command again to download the file afresh', EXIT.failed);
+  if (err instanceof HubError) return new CliError(msg, 'see https://huggingface.co/docs/huggingface_hub for HF_HOME, HF_TOKEN, HF_HUB_OFFLINE', EXIT.failed);
   if (err instanceof UnsupportedConfigError) {
     return new CliError(`unsupported model: ${msg}`, 'qo runs Qwen3 and Qwen3-MoE checkpoints (model_type qwen3, qwen3_moe) from Hugging Face', EXIT.failed);
   }

@@ -13,7 +13,8 @@ export interface Loaded {
 
 /**
  * Loads the model a command asked for (--model, else the embedded one) with a progress bar on
- * stderr when it is a terminal. Hub ids become directories inside loadChat (resolveModel).
+ * stderr when it is a terminal. Hub ids are downloaded into (or found in) the Hugging Face cache by
+ * @qo/loader's resolveModel inside loadChat.
  */
 export async function loadModel(args: ModelArgs, stderr: NodeJS.WriteStream = process.stderr): Promise<Loaded> {
   const spec = args.model ?? embeddedModelDir();
@@ -24,7 +25,7 @@ export async function loadModel(args: ModelArgs, stderr: NodeJS.WriteStream = pr
     const chat = await loadChat(spec, {
       dtype: args.dtype,
       ...(args.context !== undefined && { maxContext: args.context }),
-      onProgress: (p) => bar.update(p.loadedBytes, p.totalBytes, p.phase === 'download' ? `downloading ${p.file}` : `loading ${name}`),
+      onProgress: (p) => bar.update(p.loadedBytes, p.totalBytes, p.phase === 'download' ? `downloading ${p.repoId} ${p.file}` : `loading ${name}`),
     });
     return { chat, name, loadMs: performance.now() - t0 };
   } catch (e) {

@@ -36,7 +36,6 @@ describe('usage errors: one line and a hint, exit 2, nothing on stdout', () => {
     [['run'], 'qo: qo run needs a prompt', 'e.g. qo run "Once upon a time"; qo run --help for the options'],
     [['run', 'hi', '--no-think'], 'qo: --no-think only applies with --chat', 'add --chat to use the chat template'],
     [['chat', 'hello'], 'qo: qo chat takes no arguments besides options, got \'hello\'', 'qo chat --help lists the options'],
-    [['frobnicate'], 'qo: unknown command \'frobnicate\'', 'the commands are run, chat, info, bench; qo --help describes them'],
     [['run', 'hi', '--context', '4096'], 'qo: maxContext must be an integer in [2, 1024] (the config\'s max_position_embeddings), got 4096', 'check --context and --dtype'],
   ])('qo %j', async (args, line, hint) => {
     const r = await qo(...(args as string[]));
@@ -45,17 +44,20 @@ describe('usage errors: one line and a hint, exit 2, nothing on stdout', () => {
     expectLines(r.stderr, line, hint);
   });
 
-  it('a model directory that does not exist, and a Hub id while the Hub is not wired in', async () => {
-    const missing = await qo('run', '--model', 'no/such/dir/', 'hi');
+  it('a model directory that does not exist; a Hub id not in the cache while offline', async () => {
+    const missing = await qo('run', '--model', './no/such/dir/', 'hi');
     expect(missing.code).toBe(2);
-    expectLines(missing.stderr, 'qo: no/such/dir/: no such directory; pass a checkpoint directory (config.json + model.safetensors)', 'leave out --model to use the embedded model');
-    const hub = await qo('info', '--model', 'Qwen/Qwen3-0.6B');
-    expect(hub.code).toBe(2);
     expectLines(
-      hub.stderr,
-      'qo: Qwen/Qwen3-0.6B is not a local directory, and downloading from the Hugging Face Hub is not available in qo yet; download it first (e.g. `hf download Qwen/Qwen3-0.6B --local-dir ./Qwen3-0.6B`) and pass that directory',
+      missing.stderr,
+      'qo: ./no/such/dir/: no such directory. Pass a checkpoint directory (config.json + safetensors), or a Hub id written org/name such as Qwen/Qwen3-0.6B',
       'leave out --model to use the embedded model',
     );
+    const hub = await qo('info', '--model', 'Qwen/Qwen3-0.6B');
+    expect(hub.code).toBe(1);
+    const lines = hub.stderr.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^qo: Qwen\/Qwen3-0\.6B@main is not in the cache: offline mode is on \(HF_HUB_OFFLINE\)/);
+    expect(lines[1]).toBe('run once without HF_HUB_OFFLINE to download the model');
   });
 
   it('a directory that is not a checkpoint', async () => {
@@ -63,6 +65,12 @@ describe('usage errors: one line and a hint, exit 2, nothing on stdout', () => {
     const r = await qo('chat', '--model', dir);
     expect(r.code).toBe(2);
     expectLines(r.stderr, `qo: ${join(dir, 'config.json')} does not exist: this is not a checkpoint directory`, '--model takes a directory with config.json, model.safetensors and tokenizer.json');
+  });
+
+  it('an unknown command', async () => {
+    const r = await qo('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^qo: unknown command 'frobnicate'\nthe commands are run, chat, info(, \w+)*; qo --help describes them\n$/);
   });
 
   it('qo with no command prints the usage on stderr, exit 2; --help on stdout, exit 0', async () => {

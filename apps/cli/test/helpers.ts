@@ -17,11 +17,19 @@ export interface Run {
   stderr: string;
 }
 
+/** Tests never reach the network: Hub ids resolve offline against an (empty unless given) cache. */
+const OFFLINE = { HF_HUB_OFFLINE: '1', HF_HUB_CACHE: join(REPO, 'no-such-hf-cache') };
+
 /** Runs the built `qo` as a person would (node dist/cli.js ARGS), from the repository root. */
 export function qo(...args: string[]): Promise<Run> {
+  return qoWith({}, ...args);
+}
+
+/** `qo` with more environment variables. */
+export function qoWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   expect(existsSync(CLI), `${CLI} is missing: run \`pnpm --filter @qo/cli build\` (pnpm test builds first)`).toBe(true);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...OFFLINE, ...env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

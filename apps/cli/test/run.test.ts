@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, FORTUNE, qo, RAMBLER, REPO } from './helpers.js';
+import { CLI, FORTUNE, qo, qoWith, RAMBLER, REPO } from './helpers.js';
 
 const STATS = /^\[(\d+) tokens? · \d+\.\d tok\/s · first token \d+ ms · prompt (\d+) tokens at \d+ tok\/s · (end of reply|token limit|stopped|stop string)\]\n$/;
 
@@ -75,6 +76,26 @@ describe('qo run', () => {
     expect(text.stdout).toBe(j.content + '\n');
     expect(text.stderr.startsWith(j.reasoning + '\n')).toBe(true);
     expect(text.stderr.slice(j.reasoning.length + 1)).toMatch(STATS);
+  });
+
+  it('--model takes a Hub id from the Hugging Face cache (HF_HUB_CACHE, HF_HUB_OFFLINE)', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'qo-hf-cache-'));
+    try {
+      const commit = 'b'.repeat(40);
+      const repo = join(cache, 'models--qo--fortune');
+      await mkdir(join(repo, 'refs'), { recursive: true });
+      await writeFile(join(repo, 'refs/main'), commit);
+      await cp(join(FORTUNE, 'model'), join(repo, 'snapshots', commit), { recursive: true });
+      const args = ['run', 'Once upon a time', '--greedy', '-n', '12', '--json'];
+      const [hub, embedded] = await Promise.all([qoWith({ HF_HUB_CACHE: cache }, ...args, '--model', 'qo/fortune'), qo(...args)]);
+      expect(hub.code, hub.stderr).toBe(0);
+      const j = JSON.parse(hub.stdout);
+      expect(j.model).toBe('qo/fortune');
+      expect(j.dir).toBe(join(repo, 'snapshots', commit));
+      expect(j.ids).toEqual(JSON.parse(embedded.stdout).ids);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it('--dtype q8_0 and f32 load and generate', async () => {

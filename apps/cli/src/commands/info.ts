@@ -1,10 +1,10 @@
-import { Checkpoint, loadConfig, textConfigOf, Tokenizer, TokenizerError, type ModelConfig } from '@qo/loader';
+import { Checkpoint, loadConfig, resolveModel, textConfigOf, Tokenizer, TokenizerError, type ModelConfig } from '@qo/loader';
 import { generationDefaults, type GenerationDefaults } from '@qo/generate';
-import { resolveModel } from '@qo/qwen3';
 import { parse } from '../args.js';
 import { EMBEDDED_NAME, embeddedModelDir } from '../default-model.js';
 import { CliError, EXIT, toCliError } from '../errors.js';
 import { summarize, type ModelSummary } from '../info/summary.js';
+import { ProgressBar } from '../progress.js';
 import { bytes } from '../style.js';
 
 const OPTIONS = {
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   const name = (v.model as string | undefined) ?? EMBEDDED_NAME;
   let info: Info;
   try {
-    info = await readInfo(v.model === undefined ? embeddedModelDir() : await resolveModel(v.model as string));
+    info = await readInfo(v.model === undefined ? embeddedModelDir() : await resolve(v.model as string));
   } catch (e) {
     throw toCliError(e);
   }
@@ -41,6 +41,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(format(name, info));
   }
   return EXIT.ok;
+}
+
+/** A directory as is; a Hub id downloaded (or found in the cache), with a progress bar on a terminal. */
+async function resolve(spec: string): Promise<string> {
+  const bar = new ProgressBar(process.stderr, `downloading ${spec}`);
+  try {
+    return await resolveModel(spec, { onProgress: (p) => bar.update(p.loadedBytes, p.totalBytes, `downloading ${p.repoId} ${p.file}`) });
+  } finally {
+    bar.done();
+  }
 }
 
 interface Info {
