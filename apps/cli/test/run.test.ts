@@ -124,3 +124,21 @@ describe('qo run', () => {
     expect(stdout.length).toBeGreaterThan(0);
   });
 });
+
+describe('qo chat with stdin from a pipe', () => {
+  it('answers each line in order, keeps /reset, ends at EOF with exit 0', async () => {
+    const child = spawn(process.execPath, [CLI, 'chat', '--seed', '1', '--no-think'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end('Tell me a fortune\n/reset\nTell me a fortune\n');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr).toBe(0);
+    const [, first, second] = stdout.split('> Tell me a fortune\n');
+    expect(first).toMatch(/\n> \/reset\n\(conversation cleared\)\n$/);
+    expect(first.replace(/> \/reset\n\(conversation cleared\)\n$/, '')).toBe(second); // reset: same seed, same reply
+    expect(second.trim().length).toBeGreaterThan(0);
+    expect(stderr.match(/^\[\d+ tokens? · .* · end of reply\]$/gm)).toHaveLength(2);
+  });
+});

@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   for await (const line of pipedLines()) {
+    process.stdout.write(`${PROMPT}${line}\n`); // a transcript: each message above its reply
     if ((await session.handle(line)) === 'exit') return EXIT.ok;
   }
   return EXIT.ok;
