@@ -1,4 +1,4 @@
-// Tiled matmul for prefill: out[t · out_stride + out_offset + r] = Σ_c x[x_offset + t · x_stride + c] · W[r, c]
+// Tiled matmul for prefill: out[t · out_stride + out_offset + r] (+)= Σ_c x[x_offset + t · x_stride + c] · W[r, c]
 // for t < T and the rows r of one weight chunk (nn.Linear without bias, f32 accumulation).
 // A workgroup of 16 × 16 invocations computes a tile of 64 tokens × 64 rows, 4 × 4 per
 // invocation, stepping over the columns 32 at a time through workgroup memory (16 KiB, the
@@ -17,6 +17,7 @@ struct Params {
   x_stride: u32,   // elements between consecutive activation rows
   out_stride: u32, // elements between consecutive output rows
   out_offset: u32, // element index in out of this chunk's row 0 (token 0)
+  accumulate: u32, // 1: out += result (a residual add fused in)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -72,7 +73,8 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       for (var i = 0u; i < 4u; i++) {
         let r = r0 + tx + 16u * i;
         if (r < p.rows) {
-          out[t * p.out_stride + p.out_offset + r] = acc[j][i];
+          let o = t * p.out_stride + p.out_offset + r;
+          out[o] = select(acc[j][i], out[o] + acc[j][i], p.accumulate != 0u);
         }
       }
     }

@@ -4,6 +4,10 @@
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 
+fn x1(i: u32) -> f32 {
+  return x[i];
+}
+
 fn x8(base: u32, c: u32, cols: u32) -> mat2x4<f32> {
   var m = mat2x4<f32>();
   if (c + 8u <= cols) {

@@ -3,6 +3,10 @@
 
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 
+fn x1(i: u32) -> f32 {
+  return x[i / 4u][i % 4u];
+}
+
 fn x8(base: u32, c: u32, cols: u32) -> mat2x4<f32> {
   let i = (base + c) / 4u;
   return mat2x4<f32>(x[i], x[i + 1u]);

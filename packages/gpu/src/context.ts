@@ -14,7 +14,8 @@ export interface KernelVariant {
   file: string;
   includes?: Readonly<Record<string, string>>;
   constants?: Readonly<Record<string, number>>;
-  bindings: readonly BindingKind[];
+  /** Binding i + 1's use; undefined where the variant declares no such binding. */
+  bindings: readonly (BindingKind | undefined)[];
 }
 
 /** A compiled kernel variant (cached by the context). */
@@ -60,6 +61,8 @@ export class GpuContext {
   readonly maxBindingBytes: number;
   /** Largest binding of one weight chunk (tests lower it to exercise the split path). */
   readonly splitBytes: number;
+  /** The device's maxComputeWorkgroupsPerDimension. */
+  readonly maxWorkgroupsPerDimension: number;
   readonly stats: GpuStats = { buffers: 0, bytes: 0, pipelines: 0, bindGroups: 0, dispatches: 0 };
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Pipeline>();
@@ -82,6 +85,7 @@ export class GpuContext {
       timestampQuery: device.features.has('timestamp-query') && adapterFeatures.has('timestamp-query'),
     };
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
     const split = opts.splitBytes ?? this.maxBindingBytes;
     if (!Number.isInteger(split) || split < 256 || split > this.maxBindingBytes) {
       throw new GpuShapeError(`GpuContext: splitBytes must be an integer in [256, ${this.maxBindingBytes}] (the device's binding limit), got ${split}`);
@@ -221,18 +225,18 @@ export class GpuContext {
 
   /** The cached pipeline of a kernel variant; compiles it on first use (errors surface at the next check). */
   pipeline(v: KernelVariant): Pipeline {
-    const key = `${v.file}|${JSON.stringify(v.includes ?? {})}|${JSON.stringify(v.constants ?? {})}|${v.bindings.join(',')}`;
+    const key = `${v.file}|${JSON.stringify(v.includes ?? {})}|${JSON.stringify(v.constants ?? {})}|${v.bindings.map((b) => b ?? '-').join(',')}`;
     const hit = this.pipelines.get(key);
     if (hit !== undefined) return hit;
     const label = v.file.replace(/\.wgsl$/, '');
     const code = preprocessWgsl(v.file, kernelSources, v.includes);
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: PARAMS_BYTES } },
-      ...v.bindings.map((kind, i) => ({
-        binding: i + 1,
-        visibility: ShaderStage.COMPUTE,
-        buffer: { type: kind === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
-      })),
+      ...v.bindings.flatMap((kind, i) =>
+        kind === undefined
+          ? []
+          : [{ binding: i + 1, visibility: ShaderStage.COMPUTE, buffer: { type: kind === 'read' ? ('read-only-storage' as const) : ('storage' as const) } }],
+      ),
     ];
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label });
@@ -266,10 +270,10 @@ export class GpuContext {
     return id;
   }
 
-  /** The cached bind group of `p` over `params` (binding 0, a dynamic-offset uniform page) and `buffers` (1…n). */
-  bindGroup(p: Pipeline, params: GPUBuffer, buffers: readonly GPUBuffer[]): GPUBindGroup {
+  /** The cached bind group of `p` over `params` (binding 0, a dynamic-offset uniform page) and `buffers` (1…n; undefined: none). */
+  bindGroup(p: Pipeline, params: GPUBuffer, buffers: readonly (GPUBuffer | undefined)[]): GPUBindGroup {
     let key = `${p.key}#${this.bufferId(params)}`;
-    for (const b of buffers) key += `,${this.bufferId(b)}`;
+    for (const b of buffers) key += b === undefined ? ',-' : `,${this.bufferId(b)}`;
     const hit = this.bindGroups.get(key);
     if (hit !== undefined) return hit;
     const bg = this.device.createBindGroup({
@@ -277,7 +281,7 @@ export class GpuContext {
       layout: p.layout,
       entries: [
         { binding: 0, resource: { buffer: params, size: PARAMS_BYTES } },
-        ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+        ...buffers.flatMap((buffer, i) => (buffer === undefined ? [] : [{ binding: i + 1, resource: { buffer } }])),
       ],
     });
     this.bindGroups.set(key, bg);

@@ -21,6 +21,7 @@ import weightBf16 from '../../../kernels/weight_bf16.wgsl?raw';
 import weightF32 from '../../../kernels/weight_f32.wgsl?raw';
 import weightQ8_0 from '../../../kernels/weight_q8_0.wgsl?raw';
 import x8 from '../../../kernels/x8.wgsl?raw';
+import x8SiluMul from '../../../kernels/x8_silu_mul.wgsl?raw';
 import x8Vec4 from '../../../kernels/x8_vec4.wgsl?raw';
 
 /** Every file of kernels/, by file name. */
@@ -47,5 +48,6 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'weight_f32.wgsl': weightF32,
   'weight_q8_0.wgsl': weightQ8_0,
   'x8.wgsl': x8,
+  'x8_silu_mul.wgsl': x8SiluMul,
   'x8_vec4.wgsl': x8Vec4,
 };

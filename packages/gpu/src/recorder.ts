@@ -31,6 +31,8 @@ export class Recorder {
   private cpass: GPUComputePassEncoder | undefined;
   private ownsPass = false;
   private ownsEncoder = false;
+  private lastPipeline: GPUComputePipeline | undefined;
+  private readonly offsets = new Uint32Array(1);
   /** Dispatches recorded since `begin()`. */
   dispatches = 0;
 
@@ -64,7 +66,13 @@ export class Recorder {
     this.ownsPass = opts.pass === undefined;
     this.slot = 0;
     this.dispatches = 0;
+    this.lastPipeline = undefined;
     return this;
+  }
+
+  /** Forget the last pipeline set (call after setting one on the pass yourself between ops). */
+  resetState(): void {
+    this.lastPipeline = undefined;
   }
 
   /** The open compute pass. */
@@ -83,9 +91,9 @@ export class Recorder {
    * Records one dispatch of `p`: params (`types`: one letter per 4-byte field, u = u32, f = f32)
    * into the next slot, bindings 1…n = `buffers`, `workgroups` = [x, y, z].
    */
-  dispatch(p: Pipeline, buffers: readonly Bindable[], types: string, params: readonly number[], workgroups: readonly number[]): void {
+  dispatch(p: Pipeline, buffers: readonly (Bindable | undefined)[], types: string, params: readonly number[], workgroups: readonly number[]): void {
     const pass = this.pass;
-    const maxDim = this.ctx.device.limits.maxComputeWorkgroupsPerDimension;
+    const maxDim = this.ctx.maxWorkgroupsPerDimension;
     for (const n of workgroups) {
       if (!Number.isInteger(n) || n < 0 || n > maxDim) {
         throw new GpuShapeError(`${p.label}: ${n} workgroups in one dimension is outside [0, ${maxDim}]; the sizes are too large for one dispatch`);
@@ -102,8 +110,12 @@ export class Recorder {
     }
     this.slot++;
     const bufs = buffers.map((b) => (b instanceof GpuTensor ? b.buffer : b));
-    pass.setPipeline(p.pipeline);
-    pass.setBindGroup(0, this.ctx.bindGroup(p, buffer, bufs), [offset]);
+    if (p.pipeline !== this.lastPipeline) {
+      pass.setPipeline(p.pipeline);
+      this.lastPipeline = p.pipeline;
+    }
+    this.offsets[0] = offset;
+    pass.setBindGroup(0, this.ctx.bindGroup(p, buffer, bufs), this.offsets, 0, 1);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     this.dispatches++;
     this.ctx.stats.dispatches++;

@@ -83,7 +83,7 @@ describe('op argument checks', () => {
     const out = await c.tensor('f32', [2, 3], 'out');
     const ids = await c.tensor('f32', [2], 'ids');
     const rec = new Recorder(c).begin();
-    expect(() => matmul(rec, { out, x, w, T: 3 })).toThrow(/matmul: x \('x', 10 elements\) is too small for x \[T=3, cols=5\] of q_proj/);
+    expect(() => matmul(rec, { out, x, w, T: 3 })).toThrow(/matmul: x \('x', 10 elements\) is too small for x \[T=3, 5\] of q_proj/);
     expect(() => matmul(rec, { out: x, x, w, T: 1 })).toThrow(GpuShapeError);
     expect(() => embedding(rec, { out, ids, table: w, T: 2 })).toThrow(GpuDTypeError);
     expect(() => rmsnorm(rec, { out, x, weight: x, rows: 2, dim: 0, eps: 1e-6 })).toThrow(/dim must be an integer >= 1/);

@@ -1,4 +1,4 @@
-import { f32ToBf16, matmul as cpuMatmul, quantizeQ8_0, type Weight } from '@qo/tensor';
+import { add as cpuAdd, f32ToBf16, matmul as cpuMatmul, quantizeQ8_0, rmsnorm as cpuRmsnorm, siluMul as cpuSiluMul, type Weight } from '@qo/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Recorder, matmul, uploadWeight, type GpuContext } from '../src/index.js';
 import { randn, relL2, rng, testContext } from './helpers.js';
@@ -15,22 +15,30 @@ function makeWeight(dtype: 'f32' | 'bf16' | 'q8_0', rows: number, cols: number, 
   return quantizeQ8_0(rows, cols, v);
 }
 
-const contexts: [string, GpuContext | undefined][] = [
-  ['default', await testContext()],
-  ['no subgroups', await testContext({ subgroups: false })],
-  ['split weights (1 KiB bindings)', await testContext({ splitBytes: 1024 })],
+type Case = [dtype: 'f32' | 'bf16' | 'q8_0', T: number, rows: number, cols: number];
+
+// Every kernel variant costs a shader compile on lavapipe (seconds on 2 cores), so each context runs
+// the cases whose code it changes: all of them by default; GEMV (T = 1, the only kernel with a
+// reduction) without subgroups; a few of each kernel with weights split into 1 KiB chunks.
+const all: Case[] = [];
+for (const dtype of ['f32', 'bf16', 'q8_0'] as const) {
+  for (const T of [1, 7, 33, 100]) all.push([dtype, T, 7, 33], [dtype, T, 100, 65], [dtype, T, 33, 64]); // 64: aligned rows (vec4 loads)
+}
+all.push(['bf16', 1, 1, 1], ['q8_0', 65, 129, 200], ['bf16', 70, 130, 300]);
+const gemvCases = all.filter(([, T]) => T === 1);
+const splitCases = all.filter(([, T, rows]) => (T === 1 || T === 33) && rows > 7);
+
+const contexts: [string, GpuContext | undefined, Case[]][] = [
+  ['default', await testContext(), all],
+  ['no subgroups', await testContext({ subgroups: false }), gemvCases],
+  ['split weights (1 KiB bindings)', await testContext({ splitBytes: 1024 }), splitCases],
 ];
 
 afterAll(() => {
   for (const [, c] of contexts) c?.destroy();
 });
 
-describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx) => {
-  const cases: [dtype: 'f32' | 'bf16' | 'q8_0', T: number, rows: number, cols: number][] = [];
-  for (const dtype of ['f32', 'bf16', 'q8_0'] as const) {
-    for (const T of [1, 7, 33, 100]) cases.push([dtype, T, 7, 33], [dtype, T, 100, 65], [dtype, T, 33, 64]); // 64: aligned rows (vec4 loads)
-  }
-  cases.push(['bf16', 1, 1, 1], ['q8_0', 65, 129, 200], ['bf16', 70, 130, 300]);
+describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx, cases) => {
   it.skipIf(ctx === undefined).each(cases)('%s T=%i [%i, %i]', async (dtype, T, rows, cols) => {
     const c = ctx as GpuContext;
     const w = makeWeight(dtype, rows, cols, rows * 31 + cols);
@@ -70,5 +78,51 @@ describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx
       expect(relL2(row, want.subarray(t * rows, (t + 1) * rows))).toBeLessThanOrEqual(1e-5);
     }
     expect(relL2(await c.read(last), want.subarray((T - 1) * rows))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it.skipIf(ctx === undefined).each([
+    ['bf16', 1, 33, 64],
+    ['q8_0', 1, 100, 65],
+    ['f32', 7, 9, 40],
+    ['bf16', 33, 70, 33],
+  ] as const)('fusions, %s T=%i [%i, %i]: input RMSNorm (T = 1), silu(gate)·up input, residual accumulate', async (dtype, T, rows, cols) => {
+    const c = ctx as GpuContext;
+    const w = makeWeight(dtype, rows, cols, 11);
+    const gw = await uploadWeight(c, w, 'w');
+    const r = rng(rows);
+    const x = randn(r, T * cols, 2);
+    const gateUp = randn(r, T * 2 * cols, 3);
+    const residual = randn(r, T * rows);
+    const normW = randn(r, cols);
+    // CPU: residual + matmul(act), act = rmsnorm(x) (T = 1) and silu(gate) · up
+    const normed = new Float32Array(T * cols);
+    cpuRmsnorm(normed, x, normW, T, cols, 1e-6);
+    const act = new Float32Array(T * cols);
+    for (let t = 0; t < T; t++) {
+      cpuSiluMul(act.subarray(t * cols), gateUp.subarray(t * 2 * cols), gateUp.subarray(t * 2 * cols + cols), cols);
+    }
+    const wantNorm = new Float32Array(T * rows);
+    cpuMatmul(wantNorm, normed, T, w);
+    const wantAct = new Float32Array(T * rows);
+    cpuMatmul(wantAct, act, T, w);
+    const wantAcc = new Float32Array(T * rows);
+    cpuAdd(wantAcc, residual, wantAct, T * rows);
+    const [gx, ggu, gn, out1, out2, gres] = await Promise.all([
+      c.upload(x, [T, cols], 'x'),
+      c.upload(gateUp, [T, 2 * cols], 'gate_up'),
+      c.upload(normW, [cols], 'norm'),
+      c.tensor('f32', [T, rows], 'out1'),
+      c.tensor('f32', [T, rows], 'out2'),
+      c.upload(residual, [T, rows], 'residual'),
+    ]);
+    const rec = new Recorder(c).begin();
+    if (T === 1) matmul(rec, { out: out1, x: gx, w: gw, T, norm: { weight: gn, eps: 1e-6 } });
+    else expect(() => matmul(rec, { out: out1, x: gx, w: gw, T, norm: { weight: gn, eps: 1e-6 } })).toThrow(/run rmsnorm first/);
+    matmul(rec, { out: out2, x: ggu, w: gw, T, siluMulInput: true });
+    matmul(rec, { out: gres, x: ggu, w: gw, T, siluMulInput: true, accumulate: true });
+    rec.submit();
+    if (T === 1) expect(relL2(await c.read(out1), wantNorm)).toBeLessThanOrEqual(1e-5);
+    expect(relL2(await c.read(out2), wantAct)).toBeLessThanOrEqual(1e-5);
+    expect(relL2(await c.read(gres), wantAcc)).toBeLessThanOrEqual(1e-5);
   });
 });

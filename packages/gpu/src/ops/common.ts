@@ -8,7 +8,7 @@ export function reduceInclude(ctx: GpuContext, lanes: number): string {
 
 /** n workgroups laid out as [x, y] within the per-dimension limit (kernels use wid.x + wid.y · nwg.x). */
 export function grid(ctx: GpuContext, n: number): [number, number] {
-  const max = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  const max = ctx.maxWorkgroupsPerDimension;
   if (n <= max) return [n, 1];
   const y = Math.ceil(n / max);
   return [Math.ceil(n / y), y];

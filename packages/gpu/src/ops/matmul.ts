@@ -1,4 +1,5 @@
 import { checkInt, checkDistinct, checkTensor } from '../check.js';
+import { GpuShapeError } from '../errors.js';
 import type { Recorder } from '../recorder.js';
 import type { GpuTensor } from '../tensor.js';
 import { weightVariant, type GpuWeight } from '../weights.js';
@@ -7,49 +8,63 @@ import { grid, reduceInclude } from './common.js';
 export interface MatmulArgs {
   /** [T, rows] (or rows written at `outOffset` with row stride `outStride`). */
   out: GpuTensor;
-  /** [T, cols] activations (row t at xOffset + t · xStride). */
+  /** [T, cols] activations (row t at xOffset + t · xStride); [T, 2 · cols] gate|up halves with `siluMulInput`. */
   x: GpuTensor;
   w: GpuWeight;
   T: number;
   /** Element index of activation row 0 (default 0): T = 1 with xOffset = (T' − 1) · cols reads only the last token. */
   xOffset?: number;
-  /** Elements between activation rows (default cols). */
+  /** Elements between activation rows (default cols, or 2 · cols with `siluMulInput`). */
   xStride?: number;
   /** Element index of out[0, 0] (default 0), e.g. the k part of a fused qkv buffer. */
   outOffset?: number;
   /** Elements between output rows (default rows). */
   outStride?: number;
+  /** out += x · wᵀ (a residual add fused in). */
+  accumulate?: boolean;
+  /** T = 1 only: multiply by RMSNorm(x) (this weight, eps) instead of x (the layer's input norm fused in). */
+  norm?: { weight: GpuTensor; eps: number };
+  /** Each activation row is [gate, up] (2 · cols values) and the matmul reads silu(gate) · up (down_proj fused with the MLP activation). */
+  siluMulInput?: boolean;
 }
 
 const GEMV_WG = 256;
 
-/** x8_vec4.wgsl when every activation row starts on a vec4 and holds whole groups of 8, else the scalar x8.wgsl. */
-function x8Include(cols: number, xOffset: number, xStride: number, T: number): string {
-  return cols % 8 === 0 && xOffset % 4 === 0 && (T === 1 || xStride % 4 === 0) ? 'x8_vec4.wgsl' : 'x8.wgsl';
+/** The X8 include: how activations are read. */
+function x8Include(a: MatmulArgs, cols: number, xOffset: number, xStride: number): string {
+  if (a.siluMulInput === true) return 'x8_silu_mul.wgsl';
+  return cols % 8 === 0 && xOffset % 4 === 0 && (a.T === 1 || xStride % 4 === 0) ? 'x8_vec4.wgsl' : 'x8.wgsl';
 }
 
 /**
- * out = x · wᵀ (nn.Linear without bias), f32 accumulation: a GEMV kernel for T = 1 (decode) and a
- * tiled kernel for T > 1 (prefill); one dispatch per weight chunk.
+ * out (+)= x · wᵀ (nn.Linear without bias), f32 accumulation: a GEMV kernel for T = 1 (decode) and a
+ * tiled kernel for T > 1 (prefill); one dispatch per weight chunk. Optional fusions: the input
+ * RMSNorm (decode), the MLP activation on the input, the residual add on the output.
  */
 export function matmul(rec: Recorder, a: MatmulArgs): void {
   const { out, x, w, T } = a;
   checkInt('matmul', 'T', T);
+  const width = a.siluMulInput === true ? 2 * w.cols : w.cols; // values per activation row
   const xOffset = a.xOffset ?? 0;
-  const xStride = a.xStride ?? w.cols;
+  const xStride = a.xStride ?? width;
   const outOffset = a.outOffset ?? 0;
   const outStride = a.outStride ?? w.rows;
   checkInt('matmul', 'xOffset', xOffset, 0);
-  checkInt('matmul', 'xStride', xStride, w.cols);
+  checkInt('matmul', 'xStride', xStride, width);
   checkInt('matmul', 'outOffset', outOffset, 0);
   checkInt('matmul', 'outStride', outStride, w.rows);
-  checkTensor('matmul', 'x', x, xOffset + (T - 1) * xStride + w.cols, `x [T=${T}, cols=${w.cols}] of ${w.label}`);
+  checkTensor('matmul', 'x', x, xOffset + (T - 1) * xStride + width, `x [T=${T}, ${width}] of ${w.label}`);
   checkTensor('matmul', 'out', out, outOffset + (T - 1) * outStride + w.rows, `out [T=${T}, rows=${w.rows}] of ${w.label}`);
   checkDistinct('matmul', ['out', out], ['x', x]);
+  if (a.norm !== undefined) {
+    if (T !== 1) throw new GpuShapeError(`matmul: the fused input norm of ${w.label} is for decode (T = 1); for T = ${T} run rmsnorm first`);
+    if (a.siluMulInput === true) throw new GpuShapeError(`matmul: ${w.label} cannot fuse both the input norm and the MLP activation`);
+    checkTensor('matmul', 'norm.weight', a.norm.weight, w.cols, `the norm weight [${w.cols}] of ${w.label}`);
+  }
   const ctx = rec.ctx;
   const wv = weightVariant(w.dtype);
-  const bindings = wv.scales ? (['read', 'rw', 'read', 'read'] as const) : (['read', 'rw', 'read'] as const);
-  const X8 = x8Include(w.cols, xOffset, xStride, T);
+  const X8 = x8Include(a, w.cols, xOffset, xStride);
+  const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) {
     // one subgroup-sized group of lanes per row (at least 32); 64 for long rows
     const lanes = Math.max(w.cols >= 4096 ? 64 : 32, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
@@ -57,18 +72,28 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
       file: 'gemv.wgsl',
       includes: { WEIGHT: wv.include, REDUCE: reduceInclude(ctx, lanes), X8 },
       constants: { WG: GEMV_WG, LANES: lanes },
-      bindings,
+      bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read'],
     });
+    // without a norm the norm binding is never read; x stands in for it
+    const normW = a.norm?.weight ?? x;
     for (const c of w.chunks) {
-      const bufs = c.d === undefined ? [x, out, c.w] : [x, out, c.w, c.d];
-      rec.dispatch(p, bufs, 'uuuuu', [c.rows, w.cols, w.k8s, xOffset, outOffset + c.row0], grid(ctx, Math.ceil(c.rows / (GEMV_WG / lanes))));
+      rec.dispatch(
+        p,
+        [x, out, c.w, c.d, normW],
+        'uuuuuuuf',
+        [c.rows, w.cols, w.k8s, xOffset, outOffset + c.row0, acc, a.norm === undefined ? 0 : 1, a.norm?.eps ?? 0],
+        grid(ctx, Math.ceil(c.rows / (GEMV_WG / lanes))),
+      );
     }
     return;
   }
-  const p = ctx.pipeline({ file: 'matmul.wgsl', includes: { WEIGHT: wv.include, X8 }, bindings });
+  const p = ctx.pipeline({
+    file: 'matmul.wgsl',
+    includes: { WEIGHT: wv.include, X8 },
+    bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined],
+  });
   for (const c of w.chunks) {
-    const bufs = c.d === undefined ? [x, out, c.w] : [x, out, c.w, c.d];
-    rec.dispatch(p, bufs, 'uuuuuuuu', [T, c.rows, w.cols, w.k8s, xOffset, xStride, outStride, outOffset + c.row0], [
+    rec.dispatch(p, [x, out, c.w, c.d], 'uuuuuuuuu', [T, c.rows, w.cols, w.k8s, xOffset, xStride, outStride, outOffset + c.row0, acc], [
       Math.ceil(c.rows / 64),
       Math.ceil(T / 64),
     ]);
