@@ -61,6 +61,8 @@ export class GpuContext {
   readonly maxBindingBytes: number;
   /** Largest binding of one weight chunk (tests lower it to exercise the split path). */
   readonly splitBytes: number;
+  /** The device's maxComputeWorkgroupStorageSize. */
+  readonly maxWorkgroupStorageBytes: number;
   /** The device's maxComputeWorkgroupsPerDimension. */
   readonly maxWorkgroupsPerDimension: number;
   readonly stats: GpuStats = { buffers: 0, bytes: 0, pipelines: 0, bindGroups: 0, dispatches: 0 };
@@ -86,6 +88,7 @@ export class GpuContext {
     };
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    this.maxWorkgroupStorageBytes = device.limits.maxComputeWorkgroupStorageSize;
     const split = opts.splitBytes ?? this.maxBindingBytes;
     if (!Number.isInteger(split) || split < 256 || split > this.maxBindingBytes) {
       throw new GpuShapeError(`GpuContext: splitBytes must be an integer in [256, ${this.maxBindingBytes}] (the device's binding limit), got ${split}`);

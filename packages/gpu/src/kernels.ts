@@ -6,6 +6,7 @@ import attention from '../../../kernels/attention.wgsl?raw';
 import attentionCombine from '../../../kernels/attention_combine.wgsl?raw';
 import attentionCore from '../../../kernels/attention_core.wgsl?raw';
 import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
+import attentionTiled from '../../../kernels/attention_tiled.wgsl?raw';
 import embedding from '../../../kernels/embedding.wgsl?raw';
 import gemv from '../../../kernels/gemv.wgsl?raw';
 import kdotScalar from '../../../kernels/kdot_scalar.wgsl?raw';
@@ -33,6 +34,7 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'attention_combine.wgsl': attentionCombine,
   'attention_core.wgsl': attentionCore,
   'attention_split.wgsl': attentionSplit,
+  'attention_tiled.wgsl': attentionTiled,
   'embedding.wgsl': embedding,
   'gemv.wgsl': gemv,
   'kdot_scalar.wgsl': kdotScalar,

@@ -6,6 +6,7 @@ import { reduceInclude } from './common.js';
 
 const WG = 64;
 const MAX_HEAD_DIM = 512; // attention_core.wgsl: MAX_HEAD_DIM, DIMS_PER_LANE · WG
+const TILED_STORAGE = 3 * 512 * 16 + 256 * 4; // attention_tiled.wgsl's workgroup memory, bytes
 
 export interface AttentionArgs {
   /** [T, nHeads, headDim]. */
@@ -37,8 +38,10 @@ export function attentionPartialsSize(T: number, nHeads: number, headDim: number
 }
 
 /**
- * Causal attention with grouped KV heads (HF eager semantics in f32): one workgroup per (head,
- * query) with an online softmax over key tiles; with `split`, flash-decoding in two dispatches.
+ * Causal attention with grouped KV heads (HF eager semantics in f32). Prefill (T > 1, headDim a
+ * multiple of 4 up to 128): tiled, one workgroup per 16 queries of a head sharing key/value tiles.
+ * Otherwise one workgroup per (head, query) with an online softmax over key tiles; with `split`,
+ * flash-decoding in two dispatches.
  */
 export function attention(rec: Recorder, a: AttentionArgs): void {
   const { T, S, nHeads, nKvHeads, headDim } = a;
@@ -58,6 +61,11 @@ export function attention(rec: Recorder, a: AttentionArgs): void {
   const reduce = reduceInclude(ctx, WG);
   const KDOT = headDim % 8 === 0 ? 'kdot_vec4.wgsl' : 'kdot_scalar.wgsl';
   const head = [T, S, nHeads, nKvHeads, headDim, a.scale];
+  if (a.split === undefined && T > 1 && headDim % 4 === 0 && headDim <= 128 && ctx.maxWorkgroupStorageBytes >= TILED_STORAGE) {
+    const p = ctx.pipeline({ file: 'attention_tiled.wgsl', bindings: ['read', 'rw', 'read', 'read'] });
+    rec.dispatch(p, [a.q, a.out, a.kCache, a.vCache], 'uuuuuf', head, [nHeads, Math.ceil(T / 16)]);
+    return;
+  }
   if (a.split === undefined) {
     const p = ctx.pipeline({ file: 'attention.wgsl', includes: { REDUCE: reduce, KDOT }, constants: { WG }, bindings: ['read', 'rw', 'read', 'read'] });
     rec.dispatch(p, [a.q, a.out, a.kCache, a.vCache], 'uuuuuf', head, [nHeads, T]);
