@@ -30,21 +30,9 @@ export function attention(
   o: AttentionOptions,
   scratch: Float32Array,
 ): void {
+  checkAttention(out, q, k, v, o);
+  checkLength('attention', 'scratch', scratch, o.S, '[S]', o.S);
   const { T, S, nHeads, nKvHeads, headDim, scale } = o;
-  checkInt('attention', 'T', T);
-  checkInt('attention', 'S', S);
-  checkInt('attention', 'nHeads', nHeads);
-  checkInt('attention', 'nKvHeads', nKvHeads);
-  checkInt('attention', 'headDim', headDim);
-  if (T > S) throw new ShapeError(`attention: T=${T} queries but only S=${S} keys; S counts the past and the T new positions`);
-  if (nHeads % nKvHeads !== 0) {
-    throw new ShapeError(`attention: nHeads=${nHeads} is not a multiple of nKvHeads=${nKvHeads}; check num_key_value_heads`);
-  }
-  checkLength('attention', 'q', q, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
-  checkLength('attention', 'k', k, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
-  checkLength('attention', 'v', v, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
-  checkLength('attention', 'out', out, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
-  checkLength('attention', 'scratch', scratch, S, '[S]', S);
   const group = nHeads / nKvHeads;
   const past = S - T;
   const kvStride = nKvHeads * headDim;
@@ -74,4 +62,22 @@ export function attention(
       }
     }
   }
+}
+
+/** Throws unless the sizes are consistent and every buffer is large enough (shared by both backends). */
+export function checkAttention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, o: AttentionOptions): void {
+  const { T, S, nHeads, nKvHeads, headDim } = o;
+  checkInt('attention', 'T', T);
+  checkInt('attention', 'S', S);
+  checkInt('attention', 'nHeads', nHeads);
+  checkInt('attention', 'nKvHeads', nKvHeads);
+  checkInt('attention', 'headDim', headDim);
+  if (T > S) throw new ShapeError(`attention: T=${T} queries but only S=${S} keys; S counts the past and the T new positions`);
+  if (nHeads % nKvHeads !== 0) {
+    throw new ShapeError(`attention: nHeads=${nHeads} is not a multiple of nKvHeads=${nKvHeads}; check num_key_value_heads`);
+  }
+  checkLength('attention', 'q', q, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
+  checkLength('attention', 'k', k, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
+  checkLength('attention', 'v', v, S * nKvHeads * headDim, '[S, nKvHeads, headDim]', S, nKvHeads, headDim);
+  checkLength('attention', 'out', out, T * nHeads * headDim, '[T, nHeads, headDim]', T, nHeads, headDim);
 }

@@ -20,3 +20,12 @@ export class NonFiniteError extends TensorError {}
 
 /** RoPE parameters that are missing, invalid or of a rope_type that is not implemented. */
 export class RopeParametersError extends TensorError {}
+
+/** The WebAssembly kernels cannot run here (no WebAssembly SIMD, no SharedArrayBuffer for threads). */
+export class KernelUnavailableError extends TensorError {}
+
+/** Kernel memory is exhausted (a wasm32 memory holds at most 4 GiB) or a buffer lies outside it. */
+export class KernelMemoryError extends TensorError {}
+
+/** A backend was used after dispose(), or a worker thread failed. */
+export class BackendStateError extends TensorError {}

@@ -11,3 +11,6 @@ export { rmsnorm } from './rmsnorm.js';
 export { type RopeParameters, ropeInit, rope } from './rope.js';
 export { softmax, silu, siluMul, add } from './elementwise.js';
 export { type AttentionOptions, attention } from './attention.js';
+export { type CpuBackend, type CpuBackendKind, type CpuBackendOptions, type WeightStorage } from './backend.js';
+export { createCpuBackend, defaultThreads } from './cpu.js';
+export { KernelUnavailableError, KernelMemoryError, BackendStateError } from './errors.js';

@@ -1,9 +1,10 @@
 // @qo/tensor against op slices recorded from PyTorch / transformers (reference/fixtures/ops, qo-ops-1).
-// Bound: relative L2 error <= 1e-5, float32 vs float32.
+// Bound: relative L2 error <= 1e-5, float32 vs float32. rmsnorm, attention and matmul run on every CPU backend.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { attention, matmul, rmsnorm, rope, ropeInit, silu, siluMul, softmax, type RopeParameters } from '../src/index.js';
+import { rope, ropeInit, silu, siluMul, softmax, type RopeParameters } from '../src/index.js';
+import { BACKENDS, opsOf, useBackend } from './backends.js';
 import { readSafetensors, relL2 } from './safetensors.js';
 
 const DIR = fileURLToPath(new URL('../../../reference/fixtures/ops/', import.meta.url));
@@ -37,17 +38,6 @@ test('fixture is qo-ops-1 and holds every case this suite checks', () => {
   expect(spec.format).toBe('qo-ops-1');
   const checked = ['rmsnorm', 'qk_norm', 'rope_default', 'rope_yarn', 'rope_default_qwen3', 'rope_yarn_qwen3', 'softmax', 'silu', 'silu_mul', 'attention_gqa', 'attention_mqa', 'matmul_bf16'];
   expect(Object.keys(spec.cases).sort()).toEqual(checked.sort());
-});
-
-describe('rmsnorm', () => {
-  test.each(['rmsnorm', 'qk_norm'])('%s', (c) => {
-    const x = tensor(c, 'x');
-    const dim = x.shape[x.shape.length - 1];
-    const rows = x.f32.length / dim;
-    const out = new Float32Array(x.f32.length);
-    rmsnorm(out, f32(c, 'x'), f32(c, 'weight'), rows, dim, params(c).eps);
-    expect(relL2(out, tensor(c, 'out').f32)).toBeLessThanOrEqual(BOUND);
-  });
 });
 
 describe('rope', () => {
@@ -98,36 +88,53 @@ test('silu_mul', () => {
   expect(relL2(out, tensor('silu_mul', 'out').f32)).toBeLessThanOrEqual(BOUND);
 });
 
-describe('attention', () => {
-  test.each(['attention_gqa', 'attention_mqa'])('%s', (c) => {
-    const p = params(c);
-    const T = tensor(c, 'q').shape[0];
-    const S = tensor(c, 'k').shape[0];
-    expect(tensor(c, 'k').shape).toEqual([S, p.n_kv_heads, p.head_dim]);
-    const out = new Float32Array(T * p.n_heads * p.head_dim);
-    const o = { T, S, nHeads: p.n_heads, nKvHeads: p.n_kv_heads, headDim: p.head_dim, scale: p.scale };
-    attention(out, f32(c, 'q'), f32(c, 'k'), f32(c, 'v'), o, new Float32Array(S));
-    expect(relL2(out, tensor(c, 'out').f32)).toBeLessThanOrEqual(BOUND);
-  });
-});
+describe.each(BACKENDS)('%s backend', (_name, opts) => {
+  const backend = useBackend(opts);
+  const ops = () => opsOf(backend.get());
 
-test('matmul_bf16: f32 and bf16 weights (the weight values are bf16-exact)', () => {
-  const [T, cols] = tensor('matmul_bf16', 'x').shape;
-  const [rows] = tensor('matmul_bf16', 'weight').shape;
-  const w = f32('matmul_bf16', 'weight');
-  const bf16 = new Uint16Array(w.length);
-  const bits = new Uint32Array(w.buffer);
-  for (let i = 0; i < w.length; i++) {
-    expect(bits[i] & 0xffff).toBe(0); // really bf16-representable
-    bf16[i] = bits[i] >>> 16;
-  }
-  const ref = tensor('matmul_bf16', 'out').f32;
-  for (const weight of [
-    { dtype: 'f32' as const, rows, cols, data: w },
-    { dtype: 'bf16' as const, rows, cols, data: bf16 },
-  ]) {
-    const out = new Float32Array(T * rows);
-    matmul(out, f32('matmul_bf16', 'x'), T, weight);
-    expect(relL2(out, ref)).toBeLessThanOrEqual(BOUND);
-  }
+  describe('rmsnorm', () => {
+    test.each(['rmsnorm', 'qk_norm'])('%s', (c) => {
+      const x = tensor(c, 'x');
+      const dim = x.shape[x.shape.length - 1];
+      const rows = x.f32.length / dim;
+      const out = new Float32Array(x.f32.length);
+      ops().rmsnorm(out, f32(c, 'x'), f32(c, 'weight'), rows, dim, params(c).eps);
+      expect(relL2(out, tensor(c, 'out').f32)).toBeLessThanOrEqual(BOUND);
+    });
+  });
+
+
+  describe('attention', () => {
+    test.each(['attention_gqa', 'attention_mqa'])('%s', (c) => {
+      const p = params(c);
+      const T = tensor(c, 'q').shape[0];
+      const S = tensor(c, 'k').shape[0];
+      expect(tensor(c, 'k').shape).toEqual([S, p.n_kv_heads, p.head_dim]);
+      const out = new Float32Array(T * p.n_heads * p.head_dim);
+      const o = { T, S, nHeads: p.n_heads, nKvHeads: p.n_kv_heads, headDim: p.head_dim, scale: p.scale };
+      ops().attention(out, f32(c, 'q'), f32(c, 'k'), f32(c, 'v'), o, new Float32Array(S));
+      expect(relL2(out, tensor(c, 'out').f32)).toBeLessThanOrEqual(BOUND);
+    });
+  });
+
+  test('matmul_bf16: f32 and bf16 weights (the weight values are bf16-exact)', () => {
+    const [T, cols] = tensor('matmul_bf16', 'x').shape;
+    const [rows] = tensor('matmul_bf16', 'weight').shape;
+    const w = f32('matmul_bf16', 'weight');
+    const bf16 = new Uint16Array(w.length);
+    const bits = new Uint32Array(w.buffer);
+    for (let i = 0; i < w.length; i++) {
+      expect(bits[i] & 0xffff).toBe(0); // really bf16-representable
+      bf16[i] = bits[i] >>> 16;
+    }
+    const ref = tensor('matmul_bf16', 'out').f32;
+    for (const weight of [
+      { dtype: 'f32' as const, rows, cols, data: w },
+      { dtype: 'bf16' as const, rows, cols, data: bf16 },
+    ]) {
+      const out = new Float32Array(T * rows);
+      ops().matmul(out, f32('matmul_bf16', 'x'), T, weight);
+      expect(relL2(out, ref)).toBeLessThanOrEqual(BOUND);
+    }
+  });
 });

@@ -1,14 +1,13 @@
 // The ops against plain double-precision references written out here, at odd sizes (nothing a multiple of 4).
+// matmul, rmsnorm, add and attention run on every CPU backend (test/backends.ts); the rest are plain ops.
 import { describe, expect, test } from 'vitest';
 import {
-  add,
-  attention,
+  add as plainAdd,
+  attention as plainAttention,
   DTypeError,
   embedding,
   f32ToBf16,
   IndexOutOfRangeError,
-  matmul,
-  rmsnorm,
   rope,
   ropeInit,
   RopeParametersError,
@@ -18,6 +17,7 @@ import {
   softmax,
   type Weight,
 } from '../src/index.js';
+import { BACKENDS, opsOf, useBackend } from './backends.js';
 import { relL2 } from './safetensors.js';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
@@ -29,43 +29,6 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
   }
   return out;
 }
-
-describe('matmul', () => {
-  test.each([
-    [1, 1, 1],
-    [3, 5, 37],
-    [1, 7, 131],
-    [6, 2, 3],
-  ])('T=%i rows=%i cols=%i, f32 and bf16', (T, rows, cols) => {
-    const x = rand(T * cols, T + cols);
-    const wf = rand(rows * cols, rows, 0.5);
-    const bf = f32ToBf16(wf);
-    const wb = new Float32Array(new Uint32Array(Array.from(bf, (h) => h << 16)).buffer); // the bf16 values as f32
-    for (const [w, vals] of [
-      [{ dtype: 'f32', rows, cols, data: wf } as Weight, wf],
-      [{ dtype: 'bf16', rows, cols, data: bf } as Weight, wb],
-    ] as const) {
-      const ref = new Float64Array(T * rows);
-      for (let t = 0; t < T; t++) {
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < cols; c++) ref[t * rows + r] += x[t * cols + c] * vals[r * cols + c];
-        }
-      }
-      const out = new Float32Array(T * rows);
-      matmul(out, x, T, w);
-      expect(relL2(out, ref)).toBeLessThanOrEqual(1e-6);
-    }
-  });
-
-  test('checks buffer sizes and dtypes with errors that name the op and the layout', () => {
-    const w: Weight = { dtype: 'f32', rows: 3, cols: 5, data: new Float32Array(15) };
-    expect(() => matmul(new Float32Array(5), new Float32Array(10), 2, w)).toThrow(/matmul: out \[T, rows\] = \[2, 3\] needs 6/);
-    expect(() => matmul(new Float32Array(6), new Float32Array(9), 2, w)).toThrow(ShapeError);
-    expect(() => matmul(new Float32Array(6), new Float32Array(10), 2, { ...w, data: new Float32Array(14) })).toThrow(ShapeError);
-    const bad = { dtype: 'f16', rows: 3, cols: 5, data: new Uint16Array(15) } as unknown as Weight;
-    expect(() => matmul(new Float32Array(6), new Float32Array(10), 2, bad)).toThrow(DTypeError);
-  });
-});
 
 describe('embedding', () => {
   test('gathers f32 and bf16 rows; refuses ids outside the table', () => {
@@ -81,29 +44,7 @@ describe('embedding', () => {
   });
 });
 
-describe('rmsnorm', () => {
-  test('matches the definition and may run in place', () => {
-    const rows = 3;
-    const dim = 7;
-    const x = rand(rows * dim, 5, 3);
-    const w = rand(dim, 6);
-    const eps = 1e-6;
-    const ref = new Float64Array(rows * dim);
-    for (let r = 0; r < rows; r++) {
-      let ss = 0;
-      for (let i = 0; i < dim; i++) ss += x[r * dim + i] ** 2;
-      for (let i = 0; i < dim; i++) ref[r * dim + i] = (w[i] * x[r * dim + i]) / Math.sqrt(ss / dim + eps);
-    }
-    const out = new Float32Array(rows * dim);
-    rmsnorm(out, x, w, rows, dim, eps);
-    expect(relL2(out, ref)).toBeLessThanOrEqual(1e-6);
-    rmsnorm(x, x, w, rows, dim, eps);
-    expect(x).toEqual(out);
-    expect(() => rmsnorm(out, x, w, rows, dim + 1, eps)).toThrow(ShapeError);
-  });
-});
-
-describe('softmax, silu, siluMul, add', () => {
+describe('softmax, silu, siluMul', () => {
   test('softmax rows sum to 1, survive large logits, and match exp / Σ exp', () => {
     const x = new Float32Array([1000, 999, -1000, 3, 1, 2, 0.5, -0.5, 0]);
     const ref = [
@@ -121,7 +62,7 @@ describe('softmax, silu, siluMul, add', () => {
     expect(() => softmax(x, 4, 3)).toThrow(ShapeError);
   });
 
-  test('silu, siluMul and add match their definitions (in place too)', () => {
+  test('silu and siluMul match their definitions (in place too)', () => {
     const n = 13;
     const g = rand(n, 1, 8);
     const u = rand(n, 2);
@@ -131,9 +72,8 @@ describe('softmax, silu, siluMul, add', () => {
     siluMul(out, g, u, n);
     expect(relL2(out, Array.from(g, (v, i) => (v / (1 + Math.exp(-v))) * u[i]))).toBeLessThanOrEqual(1e-7);
     const a = Float32Array.from(g);
-    add(a, a, u, n);
+    plainAdd(a, a, u, n);
     expect(Array.from(a)).toEqual(Array.from(g, (v, i) => Math.fround(v + u[i])));
-    expect(() => add(a, a, new Float32Array(n - 1), n)).toThrow(ShapeError);
     expect(() => silu(out, g, 1.5)).toThrow(ShapeError);
   });
 });
@@ -230,38 +170,126 @@ function naiveAttention(q: Float32Array, k: Float32Array, v: Float32Array, T: nu
   return out;
 }
 
-describe('attention', () => {
-  test.each([
-    [3, 7, 6, 2, 5], // GQA, queries at the end of a longer cache
-    [5, 5, 3, 3, 7], // MHA prefill
-    [1, 9, 3, 1, 3], // MQA decode step
-  ])('T=%i S=%i nHeads=%i nKvHeads=%i headDim=%i', (T, S, H, KV, D) => {
-    const q = rand(T * H * D, 1, 2);
-    const k = rand(S * KV * D, 2, 2);
-    const v = rand(S * KV * D, 3);
-    const o = { T, S, nHeads: H, nKvHeads: KV, headDim: D, scale: D ** -0.5 };
-    const out = new Float32Array(T * H * D);
-    attention(out, q, k, v, o, new Float32Array(S + 3));
-    expect(relL2(out, naiveAttention(q, k, v, T, S, H, KV, D, o.scale))).toBeLessThanOrEqual(1e-6);
-  });
-
-  test('a decode step equals the last row of the prefill over the same cache', () => {
-    const [S, H, KV, D] = [6, 4, 2, 5];
-    const q = rand(S * H * D, 4);
-    const k = rand(S * KV * D, 5);
-    const v = rand(S * KV * D, 6);
-    const full = new Float32Array(S * H * D);
-    attention(full, q, k, v, { T: S, S, nHeads: H, nKvHeads: KV, headDim: D, scale: 0.4 }, new Float32Array(S));
-    const step = new Float32Array(H * D);
-    attention(step, q.subarray((S - 1) * H * D), k, v, { T: 1, S, nHeads: H, nKvHeads: KV, headDim: D, scale: 0.4 }, new Float32Array(S));
-    expect(step).toEqual(full.subarray((S - 1) * H * D));
-  });
-
-  test('refuses T > S, heads that do not group, and a short scratch', () => {
+describe('attention (plain op)', () => {
+  test('refuses a short scratch', () => {
     const o = { T: 2, S: 3, nHeads: 4, nKvHeads: 2, headDim: 3, scale: 1 };
     const [q, kv, out] = [new Float32Array(24), new Float32Array(18), new Float32Array(24)];
-    expect(() => attention(out, q, kv, kv, { ...o, T: 4 }, new Float32Array(3))).toThrow(/T=4/);
-    expect(() => attention(out, q, kv, kv, { ...o, nKvHeads: 3 }, new Float32Array(3))).toThrow(/num_key_value_heads/);
-    expect(() => attention(out, q, kv, kv, o, new Float32Array(2))).toThrow(/scratch/);
+    expect(() => plainAttention(out, q, kv, kv, o, new Float32Array(2))).toThrow(/scratch/);
+  });
+});
+
+describe.each(BACKENDS)('%s backend', (_name, opts) => {
+  const backend = useBackend(opts);
+  const matmul: ReturnType<typeof opsOf>['matmul'] = (...a) => opsOf(backend.get()).matmul(...a);
+  const rmsnorm: ReturnType<typeof opsOf>['rmsnorm'] = (...a) => opsOf(backend.get()).rmsnorm(...a);
+  const attention: ReturnType<typeof opsOf>['attention'] = (...a) => opsOf(backend.get()).attention(...a);
+  const add: ReturnType<typeof opsOf>['add'] = (...a) => opsOf(backend.get()).add(...a);
+
+  describe('matmul', () => {
+    test.each([
+      [1, 1, 1],
+      [3, 5, 37],
+      [1, 7, 131],
+      [6, 2, 3],
+    ])('T=%i rows=%i cols=%i, f32 and bf16', (T, rows, cols) => {
+      const x = rand(T * cols, T + cols);
+      const wf = rand(rows * cols, rows, 0.5);
+      const bf = f32ToBf16(wf);
+      const wb = new Float32Array(new Uint32Array(Array.from(bf, (h) => h << 16)).buffer); // the bf16 values as f32
+      for (const [w, vals] of [
+        [{ dtype: 'f32', rows, cols, data: wf } as Weight, wf],
+        [{ dtype: 'bf16', rows, cols, data: bf } as Weight, wb],
+      ] as const) {
+        const ref = new Float64Array(T * rows);
+        for (let t = 0; t < T; t++) {
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < cols; c++) ref[t * rows + r] += x[t * cols + c] * vals[r * cols + c];
+          }
+        }
+        const out = new Float32Array(T * rows);
+        matmul(out, x, T, w);
+        expect(relL2(out, ref)).toBeLessThanOrEqual(1e-6);
+      }
+    });
+
+    test('checks buffer sizes and dtypes with errors that name the op and the layout', () => {
+      const w: Weight = { dtype: 'f32', rows: 3, cols: 5, data: new Float32Array(15) };
+      expect(() => matmul(new Float32Array(5), new Float32Array(10), 2, w)).toThrow(/matmul: out \[T, rows\] = \[2, 3\] needs 6/);
+      expect(() => matmul(new Float32Array(6), new Float32Array(9), 2, w)).toThrow(ShapeError);
+      expect(() => matmul(new Float32Array(6), new Float32Array(10), 2, { ...w, data: new Float32Array(14) })).toThrow(ShapeError);
+      const bad = { dtype: 'f16', rows: 3, cols: 5, data: new Uint16Array(15) } as unknown as Weight;
+      expect(() => matmul(new Float32Array(6), new Float32Array(10), 2, bad)).toThrow(DTypeError);
+    });
+  });
+
+
+  describe('rmsnorm', () => {
+    test('matches the definition and may run in place', () => {
+      const rows = 3;
+      const dim = 7;
+      const x = rand(rows * dim, 5, 3);
+      const w = rand(dim, 6);
+      const eps = 1e-6;
+      const ref = new Float64Array(rows * dim);
+      for (let r = 0; r < rows; r++) {
+        let ss = 0;
+        for (let i = 0; i < dim; i++) ss += x[r * dim + i] ** 2;
+        for (let i = 0; i < dim; i++) ref[r * dim + i] = (w[i] * x[r * dim + i]) / Math.sqrt(ss / dim + eps);
+      }
+      const out = new Float32Array(rows * dim);
+      rmsnorm(out, x, w, rows, dim, eps);
+      expect(relL2(out, ref)).toBeLessThanOrEqual(1e-6);
+      rmsnorm(x, x, w, rows, dim, eps);
+      expect(x).toEqual(out);
+      expect(() => rmsnorm(out, x, w, rows, dim + 1, eps)).toThrow(ShapeError);
+    });
+  });
+
+
+  describe('add', () => {
+    test('matches the definition, in place too', () => {
+      const n = 13;
+      const g = rand(n, 1, 8);
+      const u = rand(n, 2);
+      const a = Float32Array.from(g);
+      add(a, a, u, n);
+      expect(Array.from(a)).toEqual(Array.from(g, (v, i) => Math.fround(v + u[i])));
+      expect(() => add(a, a, new Float32Array(n - 1), n)).toThrow(ShapeError);
+    });
+  });
+
+  describe('attention', () => {
+    test.each([
+      [3, 7, 6, 2, 5], // GQA, queries at the end of a longer cache
+      [5, 5, 3, 3, 7], // MHA prefill
+      [1, 9, 3, 1, 3], // MQA decode step
+    ])('T=%i S=%i nHeads=%i nKvHeads=%i headDim=%i', (T, S, H, KV, D) => {
+      const q = rand(T * H * D, 1, 2);
+      const k = rand(S * KV * D, 2, 2);
+      const v = rand(S * KV * D, 3);
+      const o = { T, S, nHeads: H, nKvHeads: KV, headDim: D, scale: D ** -0.5 };
+      const out = new Float32Array(T * H * D);
+      attention(out, q, k, v, o, new Float32Array(S + 3));
+      expect(relL2(out, naiveAttention(q, k, v, T, S, H, KV, D, o.scale))).toBeLessThanOrEqual(1e-6);
+    });
+
+    test('a decode step equals the last row of the prefill over the same cache', () => {
+      const [S, H, KV, D] = [6, 4, 2, 5];
+      const q = rand(S * H * D, 4);
+      const k = rand(S * KV * D, 5);
+      const v = rand(S * KV * D, 6);
+      const full = new Float32Array(S * H * D);
+      attention(full, q, k, v, { T: S, S, nHeads: H, nKvHeads: KV, headDim: D, scale: 0.4 }, new Float32Array(S));
+      const step = new Float32Array(H * D);
+      attention(step, q.subarray((S - 1) * H * D), k, v, { T: 1, S, nHeads: H, nKvHeads: KV, headDim: D, scale: 0.4 }, new Float32Array(S));
+      expect(step).toEqual(full.subarray((S - 1) * H * D));
+    });
+
+    test('refuses T > S and heads that do not group', () => {
+      const o = { T: 2, S: 3, nHeads: 4, nKvHeads: 2, headDim: 3, scale: 1 };
+      const [q, kv, out] = [new Float32Array(24), new Float32Array(18), new Float32Array(24)];
+      expect(() => attention(out, q, kv, kv, { ...o, T: 4 }, new Float32Array(3))).toThrow(/T=4/);
+      expect(() => attention(out, q, kv, kv, { ...o, nKvHeads: 3 }, new Float32Array(3))).toThrow(/num_key_value_heads/);
+    });
   });
 });
