@@ -60,10 +60,17 @@ async function run(c: GpuContext, dtype: 'bf16' | 'q8_0'): Promise<void> {
   log(`\n--- ${dtype}: weights uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(c.stats.bytes / 2 ** 30).toFixed(2)} GiB on the GPU`);
   const rec = new Recorder(c);
   const reader = await TokenReader.create(c);
-  const decode = (S: number, split: boolean, greedy: boolean): void => {
+  let recordMs = 0;
+  // chunk > 0: submit every `chunk` layers, so the GPU starts while the rest is recorded
+  const decode = (S: number, split: boolean, greedy: boolean, chunk = 0): void => {
+    const r0 = performance.now();
     rec.begin();
     embedding(rec, { out: h, ids, table: embed, T: 1 });
-    for (const w of layers) {
+    for (const [li, w] of layers.entries()) {
+      if (chunk > 0 && li > 0 && li % chunk === 0) {
+        rec.submit();
+        rec.begin();
+      }
       matmul(rec, { out: qkv, x: h, w: w.qkv, T: 1, norm: { weight: w.ln1, eps: EPS } });
       ropeQk(rec, { qkv, qOut: q, qNorm: w.qn, kNorm: w.kn, rope, kCache: w.kc, vCache: w.vc, T: 1, nHeads: NH, nKvHeads: NKV, headDim: HD, pos0: S - 1, eps: EPS });
       attention(rec, { out: att, q, kCache: w.kc, vCache: w.vc, T: 1, S, nHeads: NH, nKvHeads: NKV, headDim: HD, scale: HD ** -0.5, split: split ? { partials, maxSplits: 32, minSplitLen: 64 } : undefined });
@@ -73,6 +80,7 @@ async function run(c: GpuContext, dtype: 'bf16' | 'q8_0'): Promise<void> {
     }
     matmul(rec, { out: logits, x: h, w: head, T: 1, norm: { weight: fnorm, eps: EPS } });
     sample(rec, { out: next, x: logits, n: V, temperature: greedy ? 0 : 0.6, topK: 20, topP: 0.95, u: 0.5 });
+    recordMs += performance.now() - r0;
     const enc = rec.end();
     reader.copy(enc, next);
     c.device.queue.submit([enc.finish()]);
@@ -96,19 +104,21 @@ async function run(c: GpuContext, dtype: 'bf16' | 'q8_0'): Promise<void> {
     reader.copy(enc, next);
     c.device.queue.submit([enc.finish()]);
   };
-  for (const [S, split, greedy] of [[512, false, true], [512, true, true], [512, true, false], [1024, true, true]] as const) {
-    decode(S, split, greedy); await reader.read(); // warm
+  for (const [S, split, greedy, chunk] of [[512, false, true, 0], [512, true, true, 0], [512, true, false, 0], [1024, true, true, 0], [512, true, true, 4], [512, true, true, 1]] as const) {
+    decode(S, split, greedy, chunk); await reader.read(); // warm
     const n = SMOKE ? 1 : 30;
     let rs = 0;
+    recordMs = 0;
     const ts = performance.now();
     for (let i = 0; i < n; i++) {
       const a = performance.now();
-      decode(S, split, greedy);
+      decode(S, split, greedy, chunk);
       rs += performance.now() - a;
       await reader.read();
     }
     const ms = (performance.now() - ts) / n;
-    log(`decode S=${S} split=${split} ${greedy ? 'greedy' : 'top-k/top-p'}: ${ms.toFixed(2)} ms/token (${(1000 / ms).toFixed(0)} tok/s), ${rec.dispatches} dispatches, JS record+submit ${(rs / n).toFixed(2)} ms`);
+    log(`decode S=${S} split=${split} ${greedy ? 'greedy' : 'top-k/top-p'} ${chunk ? `submit every ${chunk} layers` : 'one submit'}: ${ms.toFixed(2)} ms/token (${(1000 / ms).toFixed(0)} tok/s), ` +
+      `${28 * (split ? 7 : 6) + 3} dispatches, JS: recording ${(recordMs / n).toFixed(2)} ms, record+submit ${(rs / n).toFixed(2)} ms`);
   }
   prefill(); await reader.read();
   const tp = performance.now();
