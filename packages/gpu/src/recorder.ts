@@ -136,8 +136,8 @@ export class Recorder {
 
   /** `end()`, then submits the encoder (only one that `begin` created). */
   submit(): void {
+    if (!this.ownsEncoder) throw new GpuValidationError('Recorder.submit: the encoder was passed to begin(); call end(), then finish and submit it yourself');
     const enc = this.end();
-    if (!this.ownsEncoder) throw new GpuValidationError('Recorder.submit: the encoder was passed to begin(); finish and submit it yourself');
     this.enc = undefined;
     this.ctx.device.queue.submit([enc.finish()]);
   }

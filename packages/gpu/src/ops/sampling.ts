@@ -35,7 +35,7 @@ export interface SampleArgs {
   n: number;
   xOffset?: number;
   outOffset?: number;
-  /** 0: greedy (after penalties). */
+  /** 0: greedy after penalties (what the Sampler does when doSample is false or temperature is 0). */
   temperature: number;
   /** 0: off. */
   topK?: number;
