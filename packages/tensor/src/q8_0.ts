@@ -2,16 +2,23 @@ import { checkInt, checkLength } from './check.js';
 import { bf16Values, numberToF16 } from './dtype.js';
 import { NonFiniteError, ShapeError } from './errors.js';
 import { QK8_0, q8_0PaddedCols } from './q8_0-layout.js';
-import type { Weight } from './weight.js';
+import { checkWeight, type Weight } from './weight.js';
 
 /**
  * Quantizes a [rows, cols] f32 or bf16 weight to Q8_0 with ggml's `quantize_row_q8_0_ref` rule, block by block
  * (32 values along a row, the last block of a row padded with zeros):
  *   amax = max |x|;  d = amax / 127 (f32);  id = d ? 1 / d : 0 (f32);  q = roundf(x · id) (ties away from zero);
  *   the stored scale is d rounded to f16 (nearest even); q uses the unrounded f32 d.
- * Allocates the result (a load-time step). Throws NonFiniteError on NaN or ±Infinity.
+ * Allocates the result (a load-time step), or writes into `into` (a q8_0 weight of the same shape, e.g.
+ * from `CpuBackend.weight`). Throws NonFiniteError on NaN or ±Infinity, and when a block's scale
+ * overflows f16 (|x| > 65504 · 127), which no Q8_0 block can represent either.
  */
-export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { bf16: Uint16Array }): Weight {
+export function quantizeQ8_0(
+  rows: number,
+  cols: number,
+  src: Float32Array | { bf16: Uint16Array },
+  into?: Extract<Weight, { dtype: 'q8_0' }>,
+): Extract<Weight, { dtype: 'q8_0' }> {
   checkInt('quantizeQ8_0', 'rows', rows);
   checkInt('quantizeQ8_0', 'cols', cols);
   const isBf16 = !(src instanceof Float32Array);
@@ -22,8 +29,12 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
   checkLength('quantizeQ8_0', 'src', values, rows * cols, '[rows, cols]', rows, cols);
   const padded = q8_0PaddedCols(cols);
   const nb = padded / QK8_0;
-  const qs = new Int8Array(rows * padded);
-  const d = new Uint16Array(rows * nb);
+  if (into !== undefined && (into.dtype !== 'q8_0' || into.rows !== rows || into.cols !== cols)) {
+    throw new ShapeError(`quantizeQ8_0: into must be a q8_0 weight [${rows}, ${cols}], got ${String(into.dtype)} [${into.rows}, ${into.cols}]`);
+  }
+  if (into !== undefined) checkWeight('quantizeQ8_0', into);
+  const qs = into?.qs ?? new Int8Array(rows * padded);
+  const d = into?.d ?? new Uint16Array(rows * nb);
   const block = new Float32Array(QK8_0);
   const bf16 = bf16Values();
   for (let r = 0; r < rows; r++) {
@@ -44,7 +55,13 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
       }
       const dF32 = Math.fround(amax / 127);
       const id = dF32 !== 0 ? Math.fround(1 / dF32) : 0;
-      d[r * nb + b] = numberToF16(dF32);
+      const dF16 = numberToF16(dF32);
+      if ((dF16 & 0x7c00) === 0x7c00) {
+        throw new NonFiniteError(
+          `quantizeQ8_0: block [${r}, ${c0}..${c0 + QK8_0}) has |x| up to ${amax}, whose scale ${dF32} overflows f16; keep this weight in bf16 or f32`,
+        );
+      }
+      d[r * nb + b] = dF16;
       const qOff = r * padded + c0;
       for (let j = 0; j < QK8_0; j++) {
         const x0 = Math.fround(block[j] * id);
@@ -53,7 +70,7 @@ export function quantizeQ8_0(rows: number, cols: number, src: Float32Array | { b
       }
     }
   }
-  return { dtype: 'q8_0', rows, cols, qs, d };
+  return into ?? { dtype: 'q8_0', rows, cols, qs, d };
 }
 
 /**

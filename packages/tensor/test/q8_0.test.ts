@@ -162,3 +162,16 @@ describe('q8_0 matmul, dequantizeRow, embedding', () => {
     }
   });
 });
+
+describe('quantizeQ8_0 into a given weight', () => {
+  test('writes the same bytes as a fresh quantization; refuses a weight of another shape and scales that overflow f16', () => {
+    const w = randomWeight(3, 40, 5);
+    const fresh = quantizeQ8_0(3, 40, w);
+    const into = { dtype: 'q8_0' as const, rows: 3, cols: 40, qs: new Int8Array(3 * 64).fill(9), d: new Uint16Array(6).fill(9) };
+    expect(quantizeQ8_0(3, 40, w, into)).toBe(into);
+    expect(into.qs).toEqual(fresh.qs);
+    expect(into.d).toEqual(fresh.d);
+    expect(() => quantizeQ8_0(3, 41, randomWeight(3, 41, 1), into)).toThrow(/into must be a q8_0 weight \[3, 41\]/);
+    expect(() => quantizeQ8_0(1, 2, new Float32Array([1e7, 0]))).toThrow(/overflows f16/);
+  });
+});
