@@ -1,9 +1,9 @@
 import { Checkpoint, type Qwen3MoeTextConfig, type TextConfig, isMoeLayer, loadConfig } from '@qo/loader';
-import { add, attention, embedding, matmul, rmsnorm, rope, ropeInit, siluMul } from '@qo/tensor';
+import { type AttentionOptions, type CpuBackend, type CpuBackendKind, createCpuBackend, embedding, rope, ropeInit } from '@qo/tensor';
 import { KVCache } from './cache.js';
 import { type WeightDType, checkWeightDType } from './config.js';
 import { Qwen3InputError } from './errors.js';
-import { type MoeState, sparseMoeBlock } from './moe.js';
+import { type MoeState, makeMoeState, sparseMoeBlock } from './moe.js';
 import { type LayerWeights, type LoadProgress, type MLPWeights, type Qwen3Weights, type SparseMoeWeights, loadWeights } from './weights.js';
 
 /**
@@ -18,58 +18,86 @@ export interface ForwardOptions {
   allLogits?: boolean;
 }
 
-export interface LoadOptions {
+/** Which CPU kernels run the model and on how many threads (see @qo/tensor `createCpuBackend`). */
+export interface BackendOptions {
+  /** 'wasm' (default): WebAssembly SIMD kernels on worker threads; 'js': the plain TypeScript ops, one thread. */
+  backend?: CpuBackendKind;
+  /** Threads for 'wasm', the caller's included (default: the number of CPU cores). Outputs do not depend on it. */
+  threads?: number;
+}
+
+export interface LoadOptions extends BackendOptions {
   /** Weights in memory: bf16 as stored (default), f32, or q8_0 quantized at load. Compute is f32. */
   dtype?: WeightDType;
   onProgress?: (p: LoadProgress) => void;
 }
 
-/** Activations of one forward pass, allocated for `capacity` tokens and reused (grown only by longer prefills). */
+/** The backend a load asks for: only 'wasm' takes threads. */
+export function backendFor(opts: BackendOptions): Promise<CpuBackend> {
+  const kind = opts.backend ?? 'wasm';
+  if (kind !== 'wasm' && kind !== 'js') throw new Qwen3InputError(`backend '${String(kind)}' is not supported; use wasm or js`);
+  return createCpuBackend({ kind, threads: opts.threads });
+}
+
+/**
+ * Activations of one forward pass in backend memory, allocated for `capacity` tokens and reused (grown
+ * only by longer prefills). Nothing here is allocated by a decode step.
+ */
 class RunState {
   capacity = 0;
-  x = new Float32Array(0); // [T, hidden] residual stream
-  h = new Float32Array(0); // [T, hidden] normed input of a block
-  q = new Float32Array(0); // [T, nHeads * headDim]
-  k = new Float32Array(0); // [T, nKvHeads * headDim]
-  v = new Float32Array(0); // [T, nKvHeads * headDim]
-  attn = new Float32Array(0); // [T, nHeads * headDim]
-  out = new Float32Array(0); // [T, hidden] block output
-  gate = new Float32Array(0); // [T, intermediate]
-  up = new Float32Array(0); // [T, intermediate]
-  logits = new Float32Array(0); // [T or 1, vocab]
-  lastLogits = new Float32Array(0); // view of logits' first row, returned by decode steps
+  x: Float32Array = new Float32Array(0); // [T, hidden] residual stream
+  h: Float32Array = new Float32Array(0); // [T, hidden] normed input of a block
+  q: Float32Array = new Float32Array(0); // [T, nHeads * headDim]
+  k: Float32Array = new Float32Array(0); // [T, nKvHeads * headDim]
+  v: Float32Array = new Float32Array(0); // [T, nKvHeads * headDim]
+  attn: Float32Array = new Float32Array(0); // [T, nHeads * headDim]
+  out: Float32Array = new Float32Array(0); // [T, hidden] MoE block output
+  act: Float32Array = new Float32Array(0); // [T, intermediate] silu(gate) · up
+  logits: Float32Array = new Float32Array(0); // [T or 1, vocab]
+  lastLogits: Float32Array = new Float32Array(0); // view of logits' first row, returned by decode steps
   positions = new Int32Array(0); // [T]
-  scores = new Float32Array(0); // [maxSeqLen] attention scratch
+  attnOpts: AttentionOptions = { T: 0, S: 0, nHeads: 0, nKvHeads: 0, headDim: 0, scale: 0 };
   moe: MoeState | null = null;
 
-  ensure(c: TextConfig, T: number, S: number, allLogits: boolean): void {
-    if (S > this.scores.length) this.scores = new Float32Array(S);
+  constructor(private readonly b: CpuBackend) {}
+
+  ensure(c: TextConfig, T: number, allLogits: boolean): void {
     const needLogits = (allLogits ? T : 1) * c.vocab_size;
     if (needLogits > this.logits.length) {
-      this.logits = new Float32Array(needLogits);
+      this.logits = this.grow(this.logits, needLogits);
       this.lastLogits = this.logits.subarray(0, c.vocab_size);
     }
     if (T <= this.capacity) return;
     const H = c.hidden_size;
-    const inter = Math.max(c.intermediate_size, c.model_type === 'qwen3' ? 0 : c.moe_intermediate_size);
+    const inter = c.intermediate_size; // dense layers (MoE layers keep their own buffers)
     this.capacity = T;
-    this.x = new Float32Array(T * H);
-    this.h = new Float32Array(T * H);
-    this.out = new Float32Array(T * H);
-    this.q = new Float32Array(T * c.num_attention_heads * c.head_dim);
-    this.attn = new Float32Array(T * c.num_attention_heads * c.head_dim);
-    this.k = new Float32Array(T * c.num_key_value_heads * c.head_dim);
-    this.v = new Float32Array(T * c.num_key_value_heads * c.head_dim);
-    this.gate = new Float32Array(T * inter);
-    this.up = new Float32Array(T * inter);
+    this.x = this.grow(this.x, T * H);
+    this.h = this.grow(this.h, T * H);
+    this.out = this.grow(this.out, T * H);
+    this.q = this.grow(this.q, T * c.num_attention_heads * c.head_dim);
+    this.attn = this.grow(this.attn, T * c.num_attention_heads * c.head_dim);
+    this.k = this.grow(this.k, T * c.num_key_value_heads * c.head_dim);
+    this.v = this.grow(this.v, T * c.num_key_value_heads * c.head_dim);
+    this.act = this.grow(this.act, T * inter);
     this.positions = new Int32Array(T);
+    if (this.moe !== null) for (const a of [this.moe.router, this.moe.xs, this.moe.act, this.moe.ys]) this.b.release(a);
     this.moe = null; // re-made at the new capacity by the first sparse layer
+  }
+
+  private grow(old: Float32Array, n: number): Float32Array {
+    this.b.release(old);
+    return this.b.f32(n);
   }
 }
 
+/** Frees the KV buffers a dropped cache held in kernel memory. */
+const caches = new FinalizationRegistry<{ backend: CpuBackend; arrays: Float32Array[] }>(({ backend, arrays }) => {
+  for (const a of arrays) backend.release(a);
+});
+
 /** Qwen3 dense and Qwen3-MoE causal LM on the CPU (f32 compute over bf16 / f32 / q8_0 weights). */
 export class Qwen3ForCausalLM {
-  private readonly state = new RunState();
+  private readonly state: RunState;
   private readonly invFreq: Float32Array;
   private readonly attentionScaling: number;
 
@@ -77,10 +105,13 @@ export class Qwen3ForCausalLM {
     readonly config: TextConfig,
     readonly weights: Qwen3Weights,
     readonly dtype: WeightDType,
+    /** The kernels (and threads) this model runs on; its memory holds the weights. */
+    readonly backend: CpuBackend,
   ) {
     const r = ropeInit(config.rope_parameters, config.head_dim, config.max_position_embeddings);
     this.invFreq = r.invFreq;
     this.attentionScaling = r.attentionScaling;
+    this.state = new RunState(backend);
   }
 
   /** Loads config.json and the safetensors checkpoint of a local directory. */
@@ -90,18 +121,48 @@ export class Qwen3ForCausalLM {
     if (config.model_type !== 'qwen3' && config.model_type !== 'qwen3_moe') {
       throw new Qwen3InputError(`${dir}/config.json is model_type '${String(config.model_type)}'; Qwen3ForCausalLM runs qwen3 and qwen3_moe`);
     }
+    const backend = await backendFor(opts);
     const ckpt = await Checkpoint.open(dir);
     try {
-      return new Qwen3ForCausalLM(config, await loadWeights(ckpt, config, dtype, opts.onProgress), dtype);
+      return new Qwen3ForCausalLM(config, await loadWeights(ckpt, config, dtype, backend, opts.onProgress), dtype, backend);
+    } catch (e) {
+      backend.dispose();
+      throw e;
     } finally {
       await ckpt.close();
     }
   }
 
-  /** A KV cache for up to `maxSeqLen` tokens (default: the config's max_position_embeddings). */
+  /**
+   * A model over weights built in memory (see `synthModel`); they must lie in `backend` memory
+   * (allocate them with `backend.weight` / `backend.f32`).
+   */
+  static fromWeights(config: TextConfig, weights: Qwen3Weights, dtype: WeightDType, backend: CpuBackend): Qwen3ForCausalLM {
+    if (!backend.holds(weights.norm)) {
+      throw new Qwen3InputError('fromWeights: the weights are not in the backend memory; allocate them with backend.weight() / backend.f32()');
+    }
+    return new Qwen3ForCausalLM(config, weights, checkWeightDType(dtype), backend);
+  }
+
+  /** A KV cache for up to `maxSeqLen` tokens (default: the config's max_position_embeddings), in backend memory. */
   createCache(maxSeqLen = this.config.max_position_embeddings): KVCache {
     const c = this.config;
-    return new KVCache(c.num_hidden_layers, maxSeqLen, c.num_key_value_heads * c.head_dim);
+    const row = c.num_key_value_heads * c.head_dim;
+    const cache = new KVCache(c.num_hidden_layers, maxSeqLen, row);
+    if (this.backend.kind !== 'js') {
+      // the wasm kernels read keys and values from their own memory (the arrays made above are never touched)
+      for (let l = 0; l < c.num_hidden_layers; l++) {
+        cache.k[l] = this.backend.f32(maxSeqLen * row);
+        cache.v[l] = this.backend.f32(maxSeqLen * row);
+      }
+      caches.register(cache, { backend: this.backend, arrays: [...cache.k, ...cache.v] });
+    }
+    return cache;
+  }
+
+  /** Stops the backend's worker threads; the model cannot run afterwards. Dropped models are cleaned up too. */
+  dispose(): void {
+    this.backend.dispose();
   }
 
   /**
@@ -111,6 +172,7 @@ export class Qwen3ForCausalLM {
    */
   forward(ids: ArrayLike<number>, cache: KVCache, opts: ForwardOptions = {}): Float32Array {
     const c = this.config;
+    const b = this.backend;
     const T = ids.length;
     if (T === 0) throw new Qwen3InputError('forward needs at least one token id');
     for (let t = 0; t < T; t++) {
@@ -119,11 +181,14 @@ export class Qwen3ForCausalLM {
         throw new Qwen3InputError(`token id ${id} at index ${t} is outside the vocabulary [0, ${c.vocab_size})`);
       }
     }
+    if (cache.numLayers !== c.num_hidden_layers || !b.holds(cache.k[0])) {
+      throw new Qwen3InputError('this KV cache was not made for this model; create it with model.createCache()');
+    }
     cache.reserve(T);
     const past = cache.length;
     const S = past + T;
     const st = this.state;
-    st.ensure(c, T, cache.maxSeqLen, opts.allLogits ?? false);
+    st.ensure(c, T, opts.allLogits ?? false);
     const probe = opts.probe;
     const H = c.hidden_size;
     for (let t = 0; t < T; t++) st.positions[t] = past + t;
@@ -133,82 +198,61 @@ export class Qwen3ForCausalLM {
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const w = this.weights.layers[l];
       this.attention(l, w, cache, T, past, S);
-      rmsnorm(st.h, st.x, w.post_attention_layernorm, T, H, c.rms_norm_eps);
+      b.rmsnorm(st.h, st.x, w.post_attention_layernorm, T, H, c.rms_norm_eps);
       if (isMoeLayer(c, l)) {
         const mc = c as Qwen3MoeTextConfig;
-        st.moe ??= makeMoeState(mc, st.capacity);
-        sparseMoeBlock(st.out, st.h, T, w.mlp as SparseMoeWeights, mc, st.moe, probe && ((d, s) => probe(`layers.${l}.router_logits`, d, s)));
+        st.moe ??= makeMoeState(b, mc, st.capacity);
+        sparseMoeBlock(b, st.out, st.h, T, w.mlp as SparseMoeWeights, mc, st.moe, probe && ((d, s) => probe(`layers.${l}.router_logits`, d, s)));
+        b.add(st.x, st.x, st.out, T * H);
       } else {
-        this.mlp(w.mlp as MLPWeights, T);
+        const m = w.mlp as MLPWeights;
+        b.swiglu(st.act, st.h, T, m.gate_proj, m.up_proj); // silu(gate_proj(h)) * up_proj(h)
+        b.matmulAdd(st.x, st.act, T, m.down_proj); // x += down_proj(·)
       }
-      add(st.x, st.x, st.out, T * H);
       if (probe) probe(`layers.${l}`, st.x.slice(0, T * H), [T, H]);
     }
     cache.length = S;
 
-    rmsnorm(st.h, st.x, this.weights.norm, T, H, c.rms_norm_eps);
+    b.rmsnorm(st.h, st.x, this.weights.norm, T, H, c.rms_norm_eps);
     if (probe) probe('norm', st.h.slice(0, T * H), [T, H]);
     const V = c.vocab_size;
     if (opts.allLogits) {
-      matmul(st.logits, st.h, T, this.weights.lm_head);
+      b.matmul(st.logits, st.h, T, this.weights.lm_head);
       if (probe) probe('logits', st.logits.slice(0, T * V), [T, V]);
       return st.logits.subarray(0, T * V);
     }
-    matmul(st.logits, T === 1 ? st.h : st.h.subarray((T - 1) * H, T * H), 1, this.weights.lm_head);
+    b.matmul(st.logits, T === 1 ? st.h : st.h.subarray((T - 1) * H, T * H), 1, this.weights.lm_head);
     return st.lastLogits;
   }
 
   /** Self-attention of layer l: x += o_proj(attn(rope(q_norm(q)), rope(k_norm(k)), v)). */
   private attention(l: number, w: LayerWeights, cache: KVCache, T: number, past: number, S: number): void {
     const c = this.config;
+    const b = this.backend;
     const st = this.state;
     const H = c.hidden_size;
     const D = c.head_dim;
     const nH = c.num_attention_heads;
     const nKv = c.num_key_value_heads;
-    rmsnorm(st.h, st.x, w.input_layernorm, T, H, c.rms_norm_eps);
-    matmul(st.q, st.h, T, w.q_proj); // [T, nH * D]
-    matmul(st.k, st.h, T, w.k_proj); // [T, nKv * D]
-    matmul(st.v, st.h, T, w.v_proj); // [T, nKv * D]
-    rmsnorm(st.q, st.q, w.q_norm, T * nH, D, c.rms_norm_eps); // per-head norm over head_dim
-    rmsnorm(st.k, st.k, w.k_norm, T * nKv, D, c.rms_norm_eps);
+    b.rmsnorm(st.h, st.x, w.input_layernorm, T, H, c.rms_norm_eps);
+    b.matmul3(st.h, T, st.q, w.q_proj, st.k, w.k_proj, st.v, w.v_proj); // [T, nH * D], [T, nKv * D] ×2, one pass over h
+    b.rmsnorm(st.q, st.q, w.q_norm, T * nH, D, c.rms_norm_eps); // per-head norm over head_dim
+    b.rmsnorm(st.k, st.k, w.k_norm, T * nKv, D, c.rms_norm_eps);
     rope(st.q, st.positions, T, nH, D, this.invFreq, this.attentionScaling); // rotate-half, as HF
     rope(st.k, st.positions, T, nKv, D, this.invFreq, this.attentionScaling);
     const row = nKv * D;
     copyInto(cache.k[l], past * row, st.k, T * row);
     copyInto(cache.v[l], past * row, st.v, T * row);
-    attention(st.attn, st.q, cache.k[l], cache.v[l], { T, S, nHeads: nH, nKvHeads: nKv, headDim: D, scale: 1 / Math.sqrt(D) }, st.scores);
-    matmul(st.out, st.attn, T, w.o_proj); // [T, H]
-    add(st.x, st.x, st.out, T * H);
+    const o = st.attnOpts;
+    o.T = T;
+    o.S = S;
+    o.nHeads = nH;
+    o.nKvHeads = nKv;
+    o.headDim = D;
+    o.scale = 1 / Math.sqrt(D);
+    b.attention(st.attn, st.q, cache.k[l], cache.v[l], o); // [T, nH * D]
+    b.matmulAdd(st.x, st.attn, T, w.o_proj); // x += o_proj(attn)
   }
-
-  /** Dense SwiGLU: out = down_proj(silu(gate_proj(h)) * up_proj(h)). */
-  private mlp(w: MLPWeights, T: number): void {
-    const st = this.state;
-    const I = w.gate_proj.rows;
-    matmul(st.gate, st.h, T, w.gate_proj);
-    matmul(st.up, st.h, T, w.up_proj);
-    siluMul(st.gate, st.gate, st.up, T * I);
-    matmul(st.out, st.gate, T, w.down_proj);
-  }
-}
-
-function makeMoeState(c: Qwen3MoeTextConfig, T: number): MoeState {
-  const E = c.num_experts;
-  const I = c.moe_intermediate_size;
-  const H = c.hidden_size;
-  return {
-    capacity: T,
-    router: new Float32Array(T * E),
-    topIds: new Int32Array(T * c.num_experts_per_tok),
-    topW: new Float32Array(T * c.num_experts_per_tok),
-    rows: new Int32Array(T),
-    rowW: new Float32Array(T),
-    xs: new Float32Array(T * H),
-    gate: new Float32Array(T * I),
-    up: new Float32Array(T * I),
-    ys: new Float32Array(T * H),
-  };
 }
 
 function copyInto(dst: Float32Array, at: number, src: Float32Array, n: number): void {

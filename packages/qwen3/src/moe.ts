@@ -1,8 +1,8 @@
-import { matmul, siluMul, softmax } from '@qo/tensor';
+import { type CpuBackend, softmax } from '@qo/tensor';
 import type { Qwen3MoeTextConfig } from '@qo/loader';
 import type { SparseMoeWeights } from './weights.js';
 
-/** Scratch of the sparse block, allocated once per RunState capacity. */
+/** Scratch of the sparse block, allocated once per RunState capacity (f32 buffers in backend memory). */
 export interface MoeState {
   capacity: number;
   router: Float32Array; // [T, E] router logits, then probabilities
@@ -11,9 +11,23 @@ export interface MoeState {
   rows: Int32Array; // tokens routed to the expert being computed
   rowW: Float32Array; // and their weights
   xs: Float32Array; // [n, H] those tokens' hidden states, gathered
-  gate: Float32Array; // [n, I]
-  up: Float32Array; // [n, I]
+  act: Float32Array; // [n, I] silu(gate) · up
   ys: Float32Array; // [n, H] expert output
+}
+
+export function makeMoeState(b: CpuBackend, c: Qwen3MoeTextConfig, T: number): MoeState {
+  const k = c.num_experts_per_tok;
+  return {
+    capacity: T,
+    router: b.f32(T * c.num_experts),
+    topIds: new Int32Array(T * k),
+    topW: new Float32Array(T * k),
+    rows: new Int32Array(T),
+    rowW: new Float32Array(T),
+    xs: b.f32(T * c.hidden_size),
+    act: b.f32(T * c.moe_intermediate_size),
+    ys: b.f32(T * c.hidden_size),
+  };
 }
 
 /**
@@ -22,6 +36,7 @@ export interface MoeState {
  * Tokens are grouped by expert so each expert runs one matmul over all its tokens (prefill).
  */
 export function sparseMoeBlock(
+  b: CpuBackend,
   out: Float32Array, // [T, H]
   h: Float32Array, // [T, H]
   T: number,
@@ -33,7 +48,7 @@ export function sparseMoeBlock(
   const H = c.hidden_size;
   const E = c.num_experts;
   const k = c.num_experts_per_tok;
-  matmul(s.router, h, T, w.gate); // [T, E]
+  b.matmul(s.router, h, T, w.gate); // [T, E]
   if (probeRouter) probeRouter(s.router.slice(0, T * E), [T, E]);
   softmax(s.router, T, E); // probabilities in f32, as transformers (dtype=torch.float)
   for (let t = 0; t < T; t++) {
@@ -58,11 +73,8 @@ export function sparseMoeBlock(
     }
     if (n === 0) continue;
     const x = w.experts[e];
-    const I = x.gate_proj.rows;
-    matmul(s.gate, s.xs, n, x.gate_proj);
-    matmul(s.up, s.xs, n, x.up_proj);
-    siluMul(s.gate, s.gate, s.up, n * I);
-    matmul(s.ys, s.gate, n, x.down_proj);
+    b.swiglu(s.act, s.xs, n, x.gate_proj, x.up_proj);
+    b.matmul(s.ys, s.act, n, x.down_proj);
     for (let r = 0; r < n; r++) {
       const o = s.rows[r] * H;
       const wgt = s.rowW[r];

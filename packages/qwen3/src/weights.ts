@@ -1,5 +1,5 @@
 import { type Checkpoint, type Qwen3MoeTextConfig, type TensorInfo, type TextConfig, isMoeLayer } from '@qo/loader';
-import { bf16ToF32, f16ToF32, quantizeQ8_0, type Weight } from '@qo/tensor';
+import { bf16ToF32, type CpuBackend, f16ToF32, quantizeQ8_0, type Weight } from '@qo/tensor';
 import type { WeightDType } from './config.js';
 import { MissingWeightError, UnexpectedWeightError, WeightShapeError } from './errors.js';
 
@@ -47,11 +47,14 @@ export interface LoadProgress {
  * checks its shape against the config, converts to the runtime precision (bf16 kept, f32 expanded,
  * q8_0 quantized here and never again), ties the head, stacks experts. Tensors the architecture does not
  * use are refused: a checkpoint with, say, attention biases is a variant this code would compute wrongly.
+ * Every weight is placed in `backend` memory (for the wasm backend: the shared memory its threads read);
+ * bf16 tensors are read from the file straight into it, others through one reused scratch buffer.
  */
 export async function loadWeights(
   ckpt: Checkpoint,
   c: TextConfig,
   dtype: WeightDType,
+  backend: CpuBackend,
   onProgress?: (p: LoadProgress) => void,
 ): Promise<Qwen3Weights> {
   const H = c.hidden_size;
@@ -75,19 +78,36 @@ export async function loadWeights(
     used.add(name);
     return i;
   };
-  const read = async (name: string, i: TensorInfo): Promise<Uint8Array> => {
-    const bytes = await ckpt.read(name);
+  let scratch = new Uint8Array(0);
+  /** The tensor's bytes: read into `into` when given, else into the scratch buffer (valid until the next read). */
+  const read = async (name: string, i: TensorInfo, into?: Uint8Array): Promise<Uint8Array> => {
+    if (into === undefined && scratch.length < i.byteLength) scratch = new Uint8Array(i.byteLength);
+    const bytes = await ckpt.read(name, into ?? scratch.subarray(0, i.byteLength));
     loadedBytes += i.byteLength;
     onProgress?.({ loadedBytes, totalBytes, tensor: name });
     return bytes;
   };
   const vector = async (name: string, n: number): Promise<Float32Array> => {
     const i = info(name, [n]);
-    return toF32(i, await read(name, i));
+    const out = backend.f32(n);
+    toF32(i, await read(name, i), out);
+    return out;
   };
   const matrix = async (name: string, rows: number, cols: number, as: WeightDType = dtype): Promise<Weight> => {
     const i = info(name, [rows, cols]);
-    return toWeight(i, await read(name, i), rows, cols, as);
+    const kept = as === 'bf16' && i.dtype === 'BF16';
+    const w = backend.weight(kept ? 'bf16' : as === 'q8_0' ? 'q8_0' : 'f32', rows, cols);
+    if (w.dtype === 'bf16') {
+      await read(name, i, new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+    } else {
+      const bytes = await read(name, i);
+      if (w.dtype === 'q8_0') {
+        quantizeQ8_0(rows, cols, i.dtype === 'BF16' ? { bf16: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols) } : toF32(i, bytes), w);
+      } else {
+        toF32(i, bytes, w.data);
+      }
+    }
+    return w;
   };
   const mlp = async (p: string, inter: number): Promise<MLPWeights> => ({
     gate_proj: await matrix(`${p}.gate_proj.weight`, inter, H),
@@ -138,21 +158,19 @@ export async function loadWeights(
   return { embed_tokens, layers, norm, lm_head };
 }
 
-function toF32(i: TensorInfo, bytes: Uint8Array): Float32Array {
+/**
+ * A tensor's values as f32: into `out` when given (F32 copied, BF16/F16 widened exactly), else a view of
+ * the bytes (F32) or a new array. f32 keeps every value exactly, so an f32 request or an F32/F16
+ * checkpoint loads as f32.
+ */
+function toF32(i: TensorInfo, bytes: Uint8Array, out?: Float32Array): Float32Array {
   const n = i.byteLength / (i.dtype === 'F32' ? 4 : 2);
-  if (i.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  if (i.dtype === 'F32') {
+    const v = new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    if (out === undefined) return v;
+    out.set(v);
+    return out;
+  }
   const half = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-  return i.dtype === 'BF16' ? bf16ToF32(half) : f16ToF32(half);
-}
-
-function toWeight(i: TensorInfo, bytes: Uint8Array, rows: number, cols: number, as: WeightDType): Weight {
-  if (as === 'q8_0') {
-    const src = i.dtype === 'BF16' ? { bf16: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols) } : toF32(i, bytes);
-    return quantizeQ8_0(rows, cols, src);
-  }
-  if (as === 'bf16' && i.dtype === 'BF16') {
-    return { dtype: 'bf16', rows, cols, data: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * cols) };
-  }
-  // f32 requested, or an F32/F16 checkpoint: f32 keeps every value exactly
-  return { dtype: 'f32', rows, cols, data: toF32(i, bytes) };
+  return i.dtype === 'BF16' ? bf16ToF32(half, out) : f16ToF32(half, out);
 }
