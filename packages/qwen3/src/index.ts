@@ -11,3 +11,4 @@ export {
   Qwen3InputError,
 } from './errors.js';
 export { loadChat, Qwen3Chat, Qwen3Session, DEFAULT_MAX_CONTEXT, type LoadChatOptions, type LoadChatProgress } from './generate.js';
+export * from './gpu/index.js';

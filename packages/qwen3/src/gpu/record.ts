@@ -1,0 +1,99 @@
+import { attention, embedding, matmul, rmsnorm, ropeQk, sample, type GpuTensor, type Recorder, type RopeTable } from '@qo/gpu';
+import type { TextConfig } from '@qo/loader';
+import type { GpuKVCache } from './cache.js';
+import { DECODE_SPLITS, type GpuRunState } from './state.js';
+import type { GpuLayerWeights, GpuQwen3Weights } from './weights.js';
+
+/** What every recorded op of one model needs. */
+export interface RecordEnv {
+  config: TextConfig;
+  weights: GpuQwen3Weights;
+  st: GpuRunState;
+  rope: RopeTable;
+}
+
+/** How the next token is chosen on the GPU (`@qo/generate`'s Sampler semantics; temperature 0 = greedy). */
+export interface GpuSampling {
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  /** counts: occurrences of each token id in the penalty window, [vocab] u32 on the GPU. */
+  penalties?: { counts: GpuTensor; repetition: number; presence: number; frequency: number };
+}
+
+/** h[0..T) = embed_tokens(ids[0..T)). */
+export function recordEmbedding(rec: Recorder, e: RecordEnv, T: number): void {
+  embedding(rec, { out: e.st.h, ids: e.st.ids, table: e.weights.embed_tokens, T });
+}
+
+/**
+ * Decoder layer `l` over the T tokens at positions pos0 … pos0 + T − 1 (keys and values land in
+ * the cache at those rows): x += o_proj(attn(rope(q_norm(q)), rope(k_norm(k)), v)) with q/k/v from
+ * one fused matmul, then x += down_proj(silu(gate) · up) with gate/up from one fused matmul. Decode
+ * (T = 1) fuses the RMSNorms into the matmuls and splits attention over the keys (flash-decoding).
+ */
+export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKVCache, T: number, pos0: number): void {
+  const c = e.config;
+  const st = e.st;
+  const w: GpuLayerWeights = e.weights.layers[l];
+  const H = c.hidden_size;
+  const eps = c.rms_norm_eps;
+  const dims = { nHeads: c.num_attention_heads, nKvHeads: c.num_key_value_heads, headDim: c.head_dim };
+  const kv = { kCache: cache.k[l], vCache: cache.v[l] };
+  if (T === 1) {
+    matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps } });
+  } else {
+    rmsnorm(rec, { out: st.xn, x: st.h, weight: w.input_layernorm, rows: T, dim: H, eps });
+    matmul(rec, { out: st.qkv, x: st.xn, w: w.qkv_proj, T }); // [T, (nH + 2 nKv) · D]
+  }
+  ropeQk(rec, { qkv: st.qkv, qOut: st.q, qNorm: w.q_norm, kNorm: w.k_norm, rope: e.rope, ...kv, T, ...dims, pos0, eps });
+  attention(rec, {
+    out: st.attn,
+    q: st.q,
+    ...kv,
+    T,
+    S: pos0 + T,
+    ...dims,
+    scale: 1 / Math.sqrt(c.head_dim),
+    split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined,
+  });
+  matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true }); // residual add fused
+  if (T === 1) {
+    matmul(rec, { out: st.gate_up, x: st.h, w: w.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } });
+  } else {
+    rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
+    matmul(rec, { out: st.gate_up, x: st.xn, w: w.gate_up_proj, T }); // [T, 2 · I]
+  }
+  matmul(rec, { out: st.h, x: st.gate_up, w: w.down_proj, T, siluMulInput: true, accumulate: true });
+}
+
+/** logits = lm_head(norm(h[T − 1])): the last position only. */
+export function recordLastLogits(rec: Recorder, e: RecordEnv, T: number): void {
+  const H = e.config.hidden_size;
+  matmul(rec, {
+    out: e.st.logits,
+    x: e.st.h,
+    w: e.weights.lm_head,
+    T: 1,
+    xOffset: (T - 1) * H,
+    norm: { weight: e.weights.norm, eps: e.config.rms_norm_eps },
+  });
+}
+
+/** ids[0] = the token chosen from the logits (the next step's input, and what is read back). */
+export function recordSample(rec: Recorder, e: RecordEnv, s: GpuSampling, uniform: number): void {
+  sample(rec, {
+    out: e.st.ids,
+    x: e.st.logits,
+    n: e.config.vocab_size,
+    temperature: s.temperature,
+    topK: s.topK ?? 0,
+    topP: s.topP ?? 1,
+    minP: s.minP ?? 0,
+    ...(s.penalties && {
+      penalties: { counts: s.penalties.counts, repetition: s.penalties.repetition, presence: s.penalties.presence, frequency: s.penalties.frequency },
+    }),
+    u: uniform,
+  });
+}

@@ -1,0 +1,51 @@
+import { attentionPartialsSize, type GpuContext, type GpuTensor } from '@qo/gpu';
+import type { TextConfig } from '@qo/loader';
+
+/** Most splits of split-K decode attention, and the fewest keys a split takes. */
+export const DECODE_SPLITS = { maxSplits: 32, minSplitLen: 64 } as const;
+
+/**
+ * Activations of one forward pass on the GPU, allocated once at load for `chunk` tokens (prefill
+ * runs in chunks of at most that many) and reused by every call. Shapes in comments, T ≤ chunk.
+ */
+export interface GpuRunState {
+  chunk: number;
+  ids: GpuTensor; // [chunk] u32 token ids; the sampler writes the next id to ids[0]
+  h: GpuTensor; // [T, hidden] residual stream
+  xn: GpuTensor; // [T, hidden] normed input of a block (prefill; decode fuses the norm into the matmul)
+  qkv: GpuTensor; // [T, (nHeads + 2 · nKvHeads) · headDim] fused projection
+  q: GpuTensor; // [T, nHeads · headDim] after q_norm and RoPE
+  attn: GpuTensor; // [T, nHeads · headDim]
+  gate_up: GpuTensor; // [T, 2 · intermediate]
+  logits: GpuTensor; // [vocab] logits of the last position
+  partials: GpuTensor; // split-K attention partials for one query
+}
+
+export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: number): Promise<GpuRunState> {
+  const H = c.hidden_size;
+  const D = c.head_dim;
+  const qd = c.num_attention_heads * D;
+  const f32 = (shape: number[], label: string): Promise<GpuTensor> => ctx.tensor('f32', shape, label);
+  return {
+    chunk,
+    ids: await ctx.tensor('u32', [chunk], 'input_ids'),
+    h: await f32([chunk, H], 'hidden_states'),
+    xn: await f32([chunk, H], 'normed'),
+    qkv: await f32([chunk, qd + 2 * c.num_key_value_heads * D], 'qkv'),
+    q: await f32([chunk, qd], 'q'),
+    attn: await f32([chunk, qd], 'attn_output'),
+    gate_up: await f32([chunk, 2 * c.intermediate_size], 'gate_up'),
+    logits: await f32([c.vocab_size], 'logits'),
+    partials: await f32([attentionPartialsSize(1, c.num_attention_heads, D, DECODE_SPLITS.maxSplits)], 'attention partials'),
+  };
+}
+
+/** Largest chunk whose activations each fit one binding. */
+export function maxChunk(c: TextConfig, maxBindingBytes: number): number {
+  const widest = Math.max(c.hidden_size, (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim, 2 * c.intermediate_size);
+  return Math.max(1, Math.floor(maxBindingBytes / (4 * widest)));
+}
+
+export function destroyRunState(st: GpuRunState): void {
+  for (const t of [st.ids, st.h, st.xn, st.qkv, st.q, st.attn, st.gate_up, st.logits, st.partials]) t.buffer.destroy();
+}

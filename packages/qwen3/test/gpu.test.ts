@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquireDevice, type GpuContext } from '@qo/gpu';
+import { Sampler, resolveSampling } from '@qo/generate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ContextOverflowError,
+  GpuCacheError,
+  GpuUnsupportedModelError,
+  Qwen3ForCausalLM,
+  Qwen3GpuModel,
+  Qwen3InputError,
+  type WeightDType,
+} from '../src/index.js';
+
+const FIX = join(import.meta.dirname, '../../../reference/fixtures');
+
+/** lavapipe on CPU machines; with CI set a missing adapter fails, else the suite says loudly that it skipped. */
+async function gpuOrSkip(opts: Parameters<typeof acquireDevice>[0] = {}): Promise<GpuContext | undefined> {
+  try {
+    return await acquireDevice(opts);
+  } catch (e) {
+    if (process.env.CI) throw e;
+    console.error(`\n!!! @qo/qwen3 GPU tests SKIPPED: no WebGPU adapter (${String(e)})\n!!! With CI set this is a failure.\n`);
+    return undefined;
+  }
+}
+
+function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+const promptOf = async (name: string, n: number): Promise<number[]> =>
+  (JSON.parse(await readFile(join(FIX, name, 'reference.json'), 'utf8')).prompt_ids as number[]).slice(0, n);
+
+let ctx: GpuContext | undefined;
+let split: GpuContext | undefined;
+beforeAll(async () => {
+  ctx = await gpuOrSkip();
+  // weights split into chunks of 4 KiB: every matrix of the fixtures runs on the multi-binding path
+  split = ctx && (await gpuOrSkip({ splitBytes: 4096 }));
+});
+afterAll(() => {
+  ctx?.destroy();
+  split?.destroy();
+});
+
+// GPU vs the CPU model on the same weights: f32 compute on both sides, only summation order differs
+const BOUND = 1e-5;
+
+describe.each([
+  ['qwen3-gqa', 'bf16'],
+  ['qwen3-mqa-yarn', 'q8_0'],
+  ['qo-fortune', 'bf16'],
+] as [string, WeightDType][])('%s (%s) on the GPU against the CPU model', (name, dtype) => {
+  it('prefill (all logits, probes), chunked prefill, decode and greedy sampling agree', async () => {
+    if (ctx === undefined) return;
+    const dir = join(FIX, name, 'model');
+    const cpu = await Qwen3ForCausalLM.load(dir, { dtype, backend: 'js' }); // the exact oracle (double accumulation)
+    const gpu = await Qwen3GpuModel.load(dir, { dtype, context: ctx, prefillChunk: 8 });
+    const ids = await promptOf(name, 37);
+    const T = ids.length;
+    const V = cpu.config.vocab_size;
+    const H = cpu.config.hidden_size;
+    const cpuProbes = new Map<string, Float32Array>();
+    const want = cpu.forward(ids, cpu.createCache(64), { allLogits: true, probe: (n, d) => cpuProbes.set(n, d) }).slice();
+    const gpuProbes = new Map<string, { data: Float32Array; shape: readonly number[] }>();
+    const got = await gpu.forward(ids, gpu.createCache(64), { allLogits: true, probe: (n, data, shape) => gpuProbes.set(n, { data, shape }) });
+    expect(relL2(got, want)).toBeLessThan(BOUND);
+    expect([...gpuProbes.keys()]).toEqual(['embed', ...Array.from({ length: cpu.config.num_hidden_layers }, (_, i) => `layers.${i}`), 'norm', 'logits']);
+    for (const [n, d] of cpuProbes) {
+      const g = gpuProbes.get(n);
+      expect(g?.shape).toEqual(n === 'logits' ? [T, V] : [T, H]);
+      expect(relL2(g!.data, d), n).toBeLessThan(BOUND);
+    }
+
+    // fast path, chunks of 8 then token by token: the KV cache on the GPU
+    const cache = gpu.createCache(64);
+    const P = T - 5;
+    expect(P).toBeGreaterThan(8);
+    const last = await gpu.forward(ids.slice(0, P), cache);
+    expect(relL2(last, want.subarray((P - 1) * V, P * V))).toBeLessThan(BOUND);
+    for (let t = P; t < T; t++) {
+      const row = await gpu.forward([ids[t]], cache);
+      expect(relL2(row, want.subarray(t * V, (t + 1) * V))).toBeLessThan(BOUND);
+    }
+    expect(cache.length).toBe(T);
+
+    // greedy on the GPU: the argmax of the CPU's logits, one id read back
+    const c2 = gpu.createCache(64);
+    expect(await gpu.forwardSample(ids, c2, { temperature: 0 }, 0.5)).toBe(argmax(want.subarray((T - 1) * V)));
+    gpu.dispose();
+  });
+});
+
+describe('the GPU model', () => {
+  it('runs weights split across bindings (embedding, head and projections in 4 KiB chunks)', async () => {
+    if (split === undefined) return;
+    const dir = join(FIX, 'qwen3-gqa', 'model');
+    const cpu = await Qwen3ForCausalLM.load(dir, { dtype: 'q8_0', backend: 'js' });
+    const gpu = await Qwen3GpuModel.load(dir, { dtype: 'q8_0', context: split });
+    expect(gpu.weights.embed_tokens.chunks.length).toBeGreaterThan(1);
+    expect(gpu.weights.layers[0].gate_up_proj.chunks.length).toBeGreaterThan(1);
+    const ids = await promptOf('qwen3-gqa', 20);
+    const want = cpu.forward(ids, cpu.createCache(32)).slice();
+    const cache = gpu.createCache(32);
+    expect(relL2(await gpu.forward(ids.slice(0, 19), cache), cpu.forward(ids.slice(0, 19), cpu.createCache(32)))).toBeLessThan(BOUND);
+    expect(relL2(await gpu.forward(ids.slice(19), cache), want)).toBeLessThan(BOUND);
+    gpu.dispose();
+  });
+
+  it('decodes without creating buffers or bind groups after the first step', async () => {
+    if (ctx === undefined) return;
+    const gpu = await Qwen3GpuModel.load(join(FIX, 'qwen3-gqa', 'model'), { context: ctx });
+    const cache = gpu.createCache(64);
+    let id = await gpu.forwardSample([1, 2, 3], cache, { temperature: 0 }, 0);
+    id = await gpu.forwardSample([id], cache, { temperature: 0 }, 0);
+    const before = { ...ctx.stats };
+    for (let s = 0; s < 5; s++) id = await gpu.forwardSample([id], cache, { temperature: 0.7, topK: 20, topP: 0.9 }, (s + 0.5) / 5);
+    expect(ctx.stats.buffers).toBe(before.buffers);
+    expect(ctx.stats.bindGroups).toBe(before.bindGroups);
+    expect(ctx.stats.pipelines).toBeGreaterThanOrEqual(before.pipelines); // the sampling variant may compile once
+    // one step: embedding, 7 dispatches a layer (fused qkv+norm, qk-norm+RoPE+KV, split attention ×2, o+residual, gate_up+norm, down+SwiGLU+residual), head, sampler
+    expect(gpu.lastDispatches).toBe(1 + 7 * gpu.config.num_hidden_layers + 1 + 1);
+    gpu.dispose();
+  });
+
+  it('samples as @qo/generate’s Sampler does, penalties included', async () => {
+    if (ctx === undefined) return;
+    const dir = join(FIX, 'qwen3-gqa', 'model');
+    const cpu = await Qwen3ForCausalLM.load(dir, { backend: 'js' });
+    const gpu = await Qwen3GpuModel.load(dir, { context: ctx });
+    const ids = await promptOf('qwen3-gqa', 12);
+    const logits = cpu.forward(ids, cpu.createCache(16)).slice();
+    const params = resolveSampling({ temperature: 0.8, topK: 40, topP: 0.9, repetitionPenalty: 1.3, presencePenalty: 0.2 });
+    const sampler = new Sampler(cpu.config.vocab_size, params);
+    sampler.reset(ids);
+    const pen = { counts: sampler.counts, repetition: 1.3, presence: 0.2, frequency: 0 };
+    for (const u of [0.03, 0.31, 0.62, 0.97]) {
+      const got = await gpu.forwardSample(ids, gpu.createCache(16), { temperature: 0.8, topK: 40, topP: 0.9, penalties: pen }, u);
+      expect(got, `u = ${u}`).toBe(sampler.sample(logits, u));
+    }
+    gpu.dispose();
+  });
+
+  it('refuses what it cannot run, with typed errors', async () => {
+    if (ctx === undefined) return;
+    await expect(Qwen3GpuModel.load(join(FIX, 'qwen3-moe', 'model'), { context: ctx })).rejects.toThrow(GpuUnsupportedModelError);
+    const gpu = await Qwen3GpuModel.load(join(FIX, 'qwen3-gqa', 'model'), { context: ctx });
+    const other = await Qwen3GpuModel.load(join(FIX, 'qwen3-gqa', 'model'), { context: ctx });
+    const cache = gpu.createCache(4);
+    await expect(gpu.forward([1, 512], cache)).rejects.toThrow(Qwen3InputError);
+    await expect(gpu.forward([], cache)).rejects.toThrow(/at least one token/);
+    await expect(gpu.forward([1, 2, 3, 4, 5], cache)).rejects.toThrow(ContextOverflowError);
+    await expect(other.forward([1], cache)).rejects.toThrow(GpuCacheError);
+    expect(() => gpu.createCache(4096)).toThrow(/max_position_embeddings/);
+    const busy = gpu.forward([1], cache);
+    await expect(gpu.forward([2], cache)).rejects.toThrow(/one call at a time/);
+    await busy;
+    gpu.dispose();
+    other.dispose();
+    await expect(gpu.forward([1], gpu.createCache(4))).rejects.toThrow(/disposed/);
+  });
+});
