@@ -117,14 +117,15 @@ describe('the built CLI as a child process', () => {
     expect(j.checks.find((c: { name: string }) => c.name === 'layers.0').ok).toBe(true);
   });
 
-  it('exit 2 with one line and no stack for a missing fixture and for --device gpu', async () => {
+  it('exit 2 with one line and no stack for a missing fixture and for qwen3_moe on --device gpu', async () => {
     const missing = await run('--fixture', 'reference/fixtures/nope');
     expect(missing.code).toBe(2);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toBe('qo-validate: reference/fixtures/nope: no such directory; pass --fixture the directory that holds reference.json.\n');
 
-    const gpu = await run('--fixture', join(FIXTURES, 'qwen3-gqa'), '--device', 'gpu');
+    const moe = join(FIXTURES, 'qwen3-moe');
+    const gpu = await run('--fixture', moe, '--device', 'gpu');
     expect(gpu.code).toBe(2);
-    expect(gpu.stderr).toBe('qo-validate: --device gpu is not available yet (no WebGPU backend in qo-validate); use --device cpu\n');
+    expect(gpu.stderr).toBe(`qo-validate: ${moe}: model_type 'qwen3_moe' has no implementation registered in qo-validate for --device gpu (supported: qwen3)\n`);
   });
 });

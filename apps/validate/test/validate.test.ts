@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeviceUnavailableError, FixtureError, UnsupportedFixtureError, UsageError } from '../src/errors.js';
+import { FixtureError, UnsupportedFixtureError, UsageError } from '../src/errors.js';
 import { THRESHOLDS, type WeightDType } from '../src/thresholds.js';
 import { validateFixture } from '../src/validate.js';
 import { FIXTURES, copyFixture, editBf16Tensor, editJson, modelFixtures, removeTemps } from './fixtures.js';
@@ -65,8 +65,11 @@ describe('mutations of a fixture copy are caught at the layer they touch', () =>
 });
 
 describe('what qo-validate refuses to check', () => {
-  it('--device gpu is not available yet', async () => {
-    await expect(validateFixture(join(FIXTURES, 'qwen3-gqa'), { device: 'gpu' })).rejects.toThrow(DeviceUnavailableError);
+  it('a model_type the GPU does not run yet (qwen3_moe on --device gpu)', async () => {
+    const dir = join(FIXTURES, 'qwen3-moe');
+    await expect(validateFixture(dir, { device: 'gpu' })).rejects.toThrow(
+      new UnsupportedFixtureError(`${dir}: model_type 'qwen3_moe' has no implementation registered in qo-validate for --device gpu (supported: qwen3)`),
+    );
   });
 
   it('an unknown dtype', async () => {
