@@ -17,12 +17,18 @@ import { loadConfig, resolveModel, Tokenizer, type HubDownloadOptions, type HubP
 import type { KVCache } from './cache.js';
 import { Qwen3InputError } from './errors.js';
 import { Qwen3ForCausalLM, type LoadOptions } from './model.js';
+import { Qwen3GpuModel, type GpuLoadOptions } from './gpu/model.js';
+import { Qwen3GpuSession } from './gpu/session.js';
 import type { LoadProgress } from './weights.js';
 
 /** What loading reports: downloading files (Hub ids, `@qo/loader`'s HubProgress), then reading tensors. */
 export type LoadChatProgress = ({ phase: 'download' } & HubProgress) | ({ phase: 'load' } & LoadProgress);
 
 export interface LoadChatOptions extends Omit<LoadOptions, 'onProgress'> {
+  /** 'cpu' (default): Qwen3ForCausalLM; 'gpu': Qwen3GpuModel on WebGPU (dense qwen3), the token chosen on the GPU. */
+  device?: 'cpu' | 'gpu';
+  /** device 'gpu' only: a device to share, or how to acquire one (`@qo/gpu`'s acquireDevice options). */
+  gpu?: Pick<GpuLoadOptions, 'context' | 'acquire'>;
   /** Most tokens one conversation holds (prompt + reply); sizes the KV cache. Default min(max_position_embeddings, 4096). */
   maxContext?: number;
   /** For Hub ids: revision, token, offline, cacheDir, signal… (`@qo/loader`'s downloadModel options). */
@@ -64,20 +70,29 @@ export class Qwen3Session implements CausalLM {
   }
 }
 
+/** The session type that goes with a model type. */
+export type Qwen3SessionOf<M> = M extends Qwen3GpuModel ? Qwen3GpuSession : Qwen3Session;
+
 /**
- * A loaded model with its tokenizer and generation_config.json defaults, ready to stream replies.
- * One conversation at a time: finish (or break out of) a stream before starting the next.
+ * A loaded model (CPU, or GPU with `device: 'gpu'`) with its tokenizer and generation_config.json
+ * defaults, ready to stream replies. One conversation at a time: finish (or break out of) a stream
+ * before starting the next.
  */
-export class Qwen3Chat {
+export class Qwen3Chat<M extends Qwen3ForCausalLM | Qwen3GpuModel = Qwen3ForCausalLM> {
   constructor(
     /** the checkpoint directory it was loaded from */
     readonly dir: string,
-    readonly model: Qwen3ForCausalLM,
+    readonly model: M,
     readonly tokenizer: Tokenizer,
     /** generation_config.json (sampling, max tokens) and config.json EOS ids; options passed to a call win */
     readonly defaults: GenerationDefaults,
-    readonly session: Qwen3Session,
+    readonly session: Qwen3SessionOf<M>,
   ) {}
+
+  /** Where the model runs. */
+  get device(): 'cpu' | 'gpu' {
+    return this.model instanceof Qwen3GpuModel ? 'gpu' : 'cpu';
+  }
 
   /**
    * Streams the reply to `messages` through the model's chat template. Each part is
@@ -102,16 +117,26 @@ export class Qwen3Chat {
  * for await (const part of chat.stream([{ role: 'user', content: 'Hi!' }])) process.stdout.write(part.text);
  * ```
  */
-export async function loadChat(spec: string, options: LoadChatOptions = {}): Promise<Qwen3Chat> {
+export function loadChat(spec: string, options: LoadChatOptions & { device: 'gpu' }): Promise<Qwen3Chat<Qwen3GpuModel>>;
+export function loadChat(spec: string, options?: LoadChatOptions & { device?: 'cpu' }): Promise<Qwen3Chat>;
+export function loadChat(spec: string, options?: LoadChatOptions): Promise<Qwen3Chat | Qwen3Chat<Qwen3GpuModel>>;
+export async function loadChat(spec: string, options: LoadChatOptions = {}): Promise<Qwen3Chat | Qwen3Chat<Qwen3GpuModel>> {
   const onProgress = options.onProgress;
   const dir = await resolveModel(spec, { ...options.hub, ...(onProgress && { onProgress: (p: HubProgress) => onProgress({ phase: 'download', ...p }) }) });
   const { generation, raw } = await loadConfig(dir);
   const defaults = generationDefaults(generation, raw);
   const tokenizer = await Tokenizer.fromDir(dir);
-  const model = await Qwen3ForCausalLM.load(dir, {
+  const common = {
     ...(options.dtype !== undefined && { dtype: options.dtype }),
     ...(onProgress && { onProgress: (p: LoadProgress) => onProgress({ phase: 'load', ...p }) }),
-  });
+  };
+  const device = options.device ?? 'cpu';
+  if (device === 'gpu') {
+    const gpu = await Qwen3GpuModel.load(dir, { ...common, ...options.gpu, ...(options.maxContext !== undefined && { maxContext: options.maxContext }) });
+    return new Qwen3Chat<Qwen3GpuModel>(dir, gpu, tokenizer, defaults, new Qwen3GpuSession(gpu, gpu.maxContext));
+  }
+  if (device !== 'cpu') throw new Qwen3InputError(`device '${String(device)}' is not supported; use cpu or gpu`);
+  const model = await Qwen3ForCausalLM.load(dir, common);
   const maxContext = options.maxContext ?? Math.min(model.config.max_position_embeddings, DEFAULT_MAX_CONTEXT);
   return new Qwen3Chat(dir, model, tokenizer, defaults, new Qwen3Session(model, maxContext));
 }

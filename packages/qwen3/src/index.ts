@@ -12,3 +12,4 @@ export {
 } from './errors.js';
 export { loadChat, Qwen3Chat, Qwen3Session, DEFAULT_MAX_CONTEXT, type LoadChatOptions, type LoadChatProgress } from './generate.js';
 export * from './gpu/index.js';
+export type { Qwen3SessionOf } from './generate.js';

@@ -2,3 +2,4 @@ export { Qwen3GpuModel, type GpuLoadOptions, type GpuSamplingOptions } from './m
 export { GpuKVCache } from './cache.js';
 export { GpuUnsupportedModelError, GpuCacheError } from './errors.js';
 export type { GpuQwen3Weights, GpuLayerWeights } from './weights.js';
+export { Qwen3GpuSession, gpuSampling } from './session.js';
