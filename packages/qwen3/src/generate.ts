@@ -136,7 +136,11 @@ export async function loadChat(spec: string, options: LoadChatOptions = {}): Pro
     return new Qwen3Chat<Qwen3GpuModel>(dir, gpu, tokenizer, defaults, new Qwen3GpuSession(gpu, gpu.maxContext));
   }
   if (device !== 'cpu') throw new Qwen3InputError(`device '${String(device)}' is not supported; use cpu or gpu`);
-  const model = await Qwen3ForCausalLM.load(dir, common);
+  const model = await Qwen3ForCausalLM.load(dir, {
+    ...common,
+    ...(options.backend !== undefined && { backend: options.backend }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+  });
   const maxContext = options.maxContext ?? Math.min(model.config.max_position_embeddings, DEFAULT_MAX_CONTEXT);
   return new Qwen3Chat(dir, model, tokenizer, defaults, new Qwen3Session(model, maxContext));
 }
