@@ -16,7 +16,8 @@ import {
   TokenizerError,
   UnsupportedConfigError,
 } from '@qo/loader';
-import { Qwen3Error, Qwen3InputError } from '@qo/qwen3';
+import { GpuError, NoAdapterError } from '@qo/gpu';
+import { GpuUnsupportedModelError, Qwen3Error, Qwen3InputError } from '@qo/qwen3';
 
 /** Exit codes: 0 done, 1 the model or the run failed, 2 the command line cannot be satisfied, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -71,6 +72,9 @@ export function toCliError(err: unknown): unknown {
   if (err instanceof TokenizerError) return new CliError(msg, 'qo needs the tokenizer.json (and tokenizer_config.json) saved with the model', EXIT.failed);
   if (err instanceof SafetensorsError) return new CliError(msg, 'the checkpoint files are damaged or incomplete; download them again', EXIT.failed);
   if (err instanceof LoaderError) return new CliError(msg, 'check the checkpoint directory, or download it again', EXIT.failed);
+  if (err instanceof GpuUnsupportedModelError) return new CliError(msg, 'run it with --device cpu (the default)', EXIT.failed);
+  if (err instanceof NoAdapterError) return new CliError(msg, 'run with --device cpu (the default), or install a Vulkan driver', EXIT.failed);
+  if (err instanceof GpuError) return new CliError(`GPU: ${msg}`, 'try --dtype q8_0 or a smaller --context, or run with --device cpu', EXIT.failed);
   if (err instanceof Qwen3InputError) return new CliError(msg, 'check --context and --dtype', EXIT.usage);
   if (err instanceof Qwen3Error) return new CliError(msg, 'the checkpoint does not match its config.json; download it again or report the model', EXIT.failed);
   if (err instanceof InvalidOptionError) {

@@ -1,11 +1,14 @@
-import { loadChat, type Qwen3Chat } from '@qo/qwen3';
+import { loadChat, type Qwen3Chat, type Qwen3GpuModel } from '@qo/qwen3';
 import { EMBEDDED_NAME, embeddedModelDir } from './default-model.js';
 import { toCliError } from './errors.js';
 import type { ModelArgs } from './options.js';
 import { ProgressBar } from './progress.js';
 
+/** A chat on the CPU, or with --device gpu on WebGPU. */
+export type LoadedChat = Qwen3Chat | Qwen3Chat<Qwen3GpuModel>;
+
 export interface Loaded {
-  chat: Qwen3Chat;
+  chat: LoadedChat;
   /** what to call the model on screen */
   name: string;
   loadMs: number;
@@ -24,6 +27,7 @@ export async function loadModel(args: ModelArgs, stderr: NodeJS.WriteStream = pr
   try {
     const chat = await loadChat(spec, {
       dtype: args.dtype,
+      device: args.device,
       ...(args.context !== undefined && { maxContext: args.context }),
       onProgress: (p) => bar.update(p.loadedBytes, p.totalBytes, p.phase === 'download' ? `downloading ${p.repoId} ${p.file}` : `loading ${name}`),
     });

@@ -30,7 +30,7 @@ export const MODEL_HELP = `model:
   -m, --model DIR            checkpoint directory: config.json, model.safetensors, tokenizer.json
                              (default: the embedded qo-fortune model, 3.8M parameters)
   --dtype bf16|q8_0|f32      weights in memory (default bf16, as stored; q8_0 is ~half the size)
-  --device cpu|gpu           where to run (default cpu; gpu is not available yet)
+  --device cpu|gpu           where to run (default cpu; gpu: WebGPU, dense Qwen3 models)
   --context N                most tokens per conversation, sizes the KV cache
                              (default: the model's max_position_embeddings, at most 4096)`;
 
@@ -57,7 +57,6 @@ export interface ModelArgs {
 
 export function modelArgs(v: Parsed['values']): ModelArgs {
   const device = oneOf('device', v.device, ['cpu', 'gpu'] as const) ?? 'cpu';
-  if (device === 'gpu') throw new CliError('--device gpu is not available yet (the WebGPU backend has not landed in qo)', 'use --device cpu (the default)');
   if (v.model === '') throw new CliError('--model is empty', 'pass a checkpoint directory, or leave out --model for the embedded model');
   return {
     model: v.model as string | undefined,

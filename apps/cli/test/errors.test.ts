@@ -32,7 +32,7 @@ describe('usage errors: one line and a hint, exit 2, nothing on stdout', () => {
     [['run', 'hi', '--seed=-1'], 'qo: --seed must be an integer ≥ 0, got \'-1\'', 'e.g. --seed 1'],
     [['run', 'hi', '--greedy', '--temperature', '0.5'], 'qo: --greedy and --temperature contradict each other', '--greedy takes the most likely token; leave out one of them'],
     [['run', 'hi', '--dtype', 'fp8'], 'qo: --dtype must be one of bf16, q8_0, f32, got \'fp8\'', 'e.g. --dtype bf16'],
-    [['run', 'hi', '--device', 'gpu'], 'qo: --device gpu is not available yet (the WebGPU backend has not landed in qo)', 'use --device cpu (the default)'],
+    [['run', 'hi', '--device', 'tpu'], 'qo: --device must be one of cpu, gpu, got \'tpu\'', 'e.g. --device cpu'],
     [['run'], 'qo: qo run needs a prompt', 'e.g. qo run "Once upon a time"; qo run --help for the options'],
     [['run', 'hi', '--no-think'], 'qo: --no-think only applies with --chat', 'add --chat to use the chat template'],
     [['chat', 'hello'], 'qo: qo chat takes no arguments besides options, got \'hello\'', 'qo chat --help lists the options'],

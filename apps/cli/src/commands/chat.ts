@@ -1,8 +1,7 @@
 import type { ChatMessage, ChatResult, GenerateOptions } from '@qo/generate';
-import type { Qwen3Chat } from '@qo/qwen3';
 import { parse } from '../args.js';
 import { CliError, EXIT, toCliError } from '../errors.js';
-import { loadModel } from '../load.js';
+import { type LoadedChat, loadModel } from '../load.js';
 import { MODEL_HELP, MODEL_OPTIONS, modelArgs, SAMPLING_HELP, SAMPLING_OPTIONS, samplingArgs } from '../options.js';
 import { consume, ReplyPrinter } from '../reply.js';
 import { pipedLines, readTerminalLine, watchInterrupt } from '../repl/input.js';
@@ -48,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const out = styler(process.stdout);
   const { config } = loaded.chat.model;
-  process.stdout.write(out.dim(`qo chat · ${loaded.name} · ${config.model_type} · ${args.dtype} · cpu · context ${loaded.chat.session.maxContext} tokens\n${COMMANDS}\n`));
+  process.stdout.write(out.dim(`qo chat · ${loaded.name} · ${config.model_type} · ${args.dtype} · ${loaded.chat.device} · context ${loaded.chat.session.maxContext} tokens\n${COMMANDS}\n`));
 
   if (process.stdin.isTTY === true) {
     const history: string[] = [];
@@ -80,7 +79,7 @@ class ChatSession {
   #turn = 0;
 
   constructor(
-    private readonly chat: Qwen3Chat,
+    private readonly chat: LoadedChat,
     private readonly options: GenerateOptions,
     private readonly opts: SessionOptions,
   ) {
