@@ -3,13 +3,15 @@
  * output rows across threads. One call may hold up to three weights that read the same input (q/k/v),
  * and SwiGLU fuses gate, up and silu(gate)·up.
  *
- * Per output, the order of operations is fixed (so thread count and tiling never change a bit):
- *   Q8_0: acc = 0; for each block b: acc += (f32) S_b · (dw_b · dx_b)   (S_b the exact int32 dot of the block's
- *         int8 weights and int16 activations, see prepare.c; (f32) rounds to nearest even)
+ * Per output, the order of operations is fixed (so the thread count never changes a bit):
+ *   Q8_0: p_b = (f32) S_b · (dw_b · dx_b) per block (S_b the exact int32 dot of the block's int8 weights and
+ *         int16 activations, see prepare.c; (f32) rounds to nearest even); T > 1: acc += p_b in block order;
+ *         T = 1 (decode): four lanes, lane j summing p_b of blocks 4i + j, then (l0 + l1) + (l2 + l3), then the
+ *         last nb % 4 blocks in order
  *   bf16: one f32x4 accumulator over groups of 8: acc += w_even·x_even; acc += w_odd·x_odd; then the lanes
  *         (l0 + l1) + (l2 + l3); then the last cols % 8 products, in order
  *   f32:  one f32x4 accumulator over groups of 4, lanes summed the same way, then the last cols % 4
- * Tiles only share loads between outputs.
+ * Other tiles only share loads between outputs.
  */
 #include "qo.h"
 
@@ -93,6 +95,40 @@ static void q8_gemv4(const Linear* L, const Seg* s, i32 r, i32 t) {
     acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(S), sc));
   }
   put4r(s, t, r, acc);
+}
+
+/* f16 bits in the low half of each u32 lane → f32 (exact for normal and subnormal halves; scales are finite). */
+static inline v128_t f16x4_f32(v128_t h) {
+  v128_t bits = wasm_v128_and(wasm_i32x4_shr(wasm_i32x4_shl(h, 16), 3), wasm_i32x4_splat((i32)0x8fffe000));
+  return wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+}
+
+/*
+ * One row r, the only activation row (T = 1, decode): four blocks at a time, their exact sums in the four
+ * lanes, so the four scales are one load and one conversion. Order: lane j accumulates blocks 4i + j,
+ * lanes summed (l0 + l1) + (l2 + l3), then the last nb % 4 blocks in order.
+ */
+static void q8_gemv_t1(const Linear* L, const Seg* s, i32 r) {
+  i32 nb = (L->cols + QK - 1) / QK;
+  const i8* w = (const i8*)s->w + r * nb * QK;
+  const u16* d = s->d + r * nb;
+  const i16* x = (const i16*)L->x;
+  const f32* dx = L->dx;
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  i32 b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const i8* wb = w + b * QK;
+    const i16* xb = x + b * QK;
+    v128_t S = hsum4_i32x4(q8_dot_blk(wb, xb), q8_dot_blk(wb + QK, xb + QK), q8_dot_blk(wb + 2 * QK, xb + 2 * QK), q8_dot_blk(wb + 3 * QK, xb + 3 * QK));
+    v128_t sc = wasm_f32x4_mul(f16x4_f32(wasm_u32x4_load16x4(d + b)), wasm_v128_load(dx + b));
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(S), sc));
+  }
+  f32 sum = hsum_f32x4(acc);
+  for (; b < nb; b++) {
+    i32 S = hsum_i32x4(q8_dot_blk(w + b * QK, x + b * QK));
+    sum += (f32)S * (L->f16[d[b]] * dx[b]);
+  }
+  put(s, 0, r, sum);
 }
 
 /* One row r, one activation row t. */
@@ -262,6 +298,10 @@ static void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
         if (r < c1) bf16_tile(L, s, r, t, 0);
       }
     }
+  }
+  if (T == 1 && s->dtype == DT_Q8_0) {
+    for (i32 r = r0; r < r1; r++) q8_gemv_t1(L, s, r);
+    return;
   }
   for (i32 t = t4; t < T; t++) {
     i32 r = r0;
