@@ -138,6 +138,31 @@ describe('the GPU model', () => {
     gpu.dispose();
   });
 
+  it('submits the next decode step ahead, and drops it when the caller continues otherwise', async () => {
+    if (ctx === undefined) return;
+    const dir = join(FIX, 'qwen3-gqa', 'model');
+    const ahead = await Qwen3GpuModel.load(dir, { context: ctx });
+    const plain = await Qwen3GpuModel.load(dir, { context: ctx, pipeline: false });
+    const [ca, cp] = [ahead.createCache(64), plain.createCache(64)];
+    const sampling = { temperature: 0.9, topK: 30 };
+    let [a, p] = [await ahead.forwardSample([5, 6, 7], ca, sampling, 0.3), await plain.forwardSample([5, 6, 7], cp, sampling, 0.3)];
+    for (let s = 0; s < 8; s++) {
+      expect(a).toBe(p);
+      const u = (s * 0.37 + 0.1) % 1;
+      // every third step the caller feeds another token than the one sampled: the step run ahead is dropped
+      const next = s % 3 === 2 ? (a + 1) % 512 : a;
+      [a, p] = [await ahead.forwardSample([next], ca, sampling, u), await plain.forwardSample([next], cp, sampling, u)];
+    }
+    expect(ca.length).toBe(cp.length);
+    // the cache after pipelined steps holds what the plain model's does: same logits for one more token
+    expect(relL2(await ahead.forward([a], ca), await plain.forward([a], cp))).toBe(0);
+    ca.reset();
+    cp.reset();
+    expect(await ahead.forwardSample([9, 8], ca, sampling, 0.5)).toBe(await plain.forwardSample([9, 8], cp, sampling, 0.5));
+    ahead.dispose();
+    plain.dispose();
+  });
+
   it('samples as @qo/generate’s Sampler does, penalties included', async () => {
     if (ctx === undefined) return;
     const dir = join(FIX, 'qwen3-gqa', 'model');

@@ -18,6 +18,7 @@ import type { ForwardOptions } from '../model.js';
 import { type LoadProgress, type Qwen3Weights, loadWeights } from '../weights.js';
 import { GpuKVCache } from './cache.js';
 import { GpuUnsupportedModelError } from './errors.js';
+import { type GpuProfile, profileStep } from './profile.js';
 import { type GpuSampling, type RecordEnv, recordEmbedding, recordLastLogits, recordLayer, recordSample } from './record.js';
 import { allocateRunState, destroyRunState, maxChunk, type GpuRunState } from './state.js';
 import { type GpuQwen3Weights, uploadQwen3Weights } from './weights.js';
@@ -36,6 +37,12 @@ export interface GpuLoadOptions {
   prefillChunk?: number;
   /** Submit a step to the GPU every this many layers, so the GPU starts while the rest is recorded (default 4; 0: once per step). */
   submitEvery?: number;
+  /**
+   * After `forwardSample`, record and submit the next decode step (all but its sampler, with the
+   * sampled id as input, straight from the GPU) before reading the id back, so the GPU computes
+   * while the caller handles the token; used when the next call continues with that id (default true).
+   */
+  pipeline?: boolean;
 }
 
 /** How `forwardSample` picks the next token: `@qo/generate`'s Sampler semantics, temperature 0 = greedy. */
@@ -61,14 +68,18 @@ const DEFAULT_MAX_CONTEXT = 4096;
  * weights, like the CPU model. One call at a time.
  */
 export class Qwen3GpuModel {
-  /** Dispatches recorded by the last forward / forwardSample call (all chunks). */
+  /** Dispatches of the step the last forward / forwardSample call ran (all chunks; pipelined: the part recorded ahead included). */
   lastDispatches = 0;
+  /** Milliseconds the last forward / forwardSample spent recording and submitting (JavaScript and Dawn, not the GPU). */
+  lastRecordMs = 0;
   private readonly rec: Recorder;
   private readonly idsScratch: Uint32Array;
   private rope: RopeTable;
   private counts: GpuTensor | undefined;
   private allLogitsBuf: GpuTensor | undefined;
   private recording = false;
+  /** The decode step submitted ahead by the last forwardSample: its cache, position, expected input id, dispatches. */
+  private ahead: { cache: GpuKVCache; pos: number; id: number; dispatches: number } | undefined;
   private busy = false;
   private disposed = false;
 
@@ -83,6 +94,7 @@ export class Qwen3GpuModel {
     /** default length of `createCache()` */
     readonly maxContext: number,
     private readonly submitEvery: number,
+    private readonly pipelined: boolean,
     private readonly ownsContext: boolean,
   ) {
     this.rec = new Recorder(ctx);
@@ -125,7 +137,7 @@ export class Qwen3GpuModel {
       const rope = await buildRope(ctx, config, maxContext);
       const reader = await TokenReader.create(ctx);
       await ctx.sync();
-      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.context === undefined);
+      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.pipeline ?? true, opts.context === undefined);
     } catch (e) {
       if (opts.context === undefined) ctx.destroy();
       throw e;
@@ -152,6 +164,7 @@ export class Qwen3GpuModel {
    */
   async forward(ids: ArrayLike<number>, cache: GpuKVCache, opts: ForwardOptions = {}): Promise<Float32Array> {
     return this.exclusive(async () => {
+      this.ahead = undefined;
       const T = await this.prepare(ids, cache);
       if (opts.probe === undefined && opts.allLogits !== true) {
         this.run(ids, cache, undefined);
@@ -170,12 +183,49 @@ export class Qwen3GpuModel {
    */
   async forwardSample(ids: ArrayLike<number>, cache: GpuKVCache, sampling: GpuSamplingOptions, uniform: number): Promise<number> {
     return this.exclusive(async () => {
+      const ahead = this.ahead;
+      this.ahead = undefined;
       const T = await this.prepare(ids, cache);
       const s = await this.gpuSampling(sampling);
-      this.run(ids, cache, { s, uniform });
+      const start = performance.now();
+      if (ahead !== undefined && ahead.cache === cache && ahead.pos === cache.length && T === 1 && ids[0] === ahead.id) {
+        // the step was submitted ahead: only its sampler is left
+        this.begin();
+        recordSample(this.rec, this.env, s, uniform);
+        this.flush(true);
+        this.lastDispatches = ahead.dispatches;
+      } else {
+        this.run(ids, cache, { s, uniform });
+      }
+      const pos = cache.length + T;
+      const next = this.pipelined && pos < cache.maxSeqLen ? this.runAhead(cache, pos) : undefined;
+      this.lastRecordMs = performance.now() - start;
       const [id] = await this.reader.read();
       cache.length += T;
+      if (next !== undefined) this.ahead = { cache, pos, id, dispatches: next };
       return id;
+    });
+  }
+
+  /**
+   * Runs `ids` (at most `prefillChunk` of them) once more at the cache's current positions, with
+   * every dispatch in a timestamped pass of its own, and returns the GPU time by op. The cache is
+   * not advanced. Needs the adapter's 'timestamp-query'.
+   */
+  async profile(ids: ArrayLike<number>, cache: GpuKVCache, sampling: GpuSamplingOptions = { temperature: 0 }): Promise<GpuProfile> {
+    return this.exclusive(async () => {
+      this.ahead = undefined;
+      const T = await this.prepare(ids, cache);
+      if (T > this.st.chunk) throw new Qwen3InputError(`profile runs one chunk: at most ${this.st.chunk} tokens, got ${T}`);
+      this.writeIds(ids, 0, T);
+      const s = await this.gpuSampling(sampling);
+      return profileStep(this.ctx, (rec, mark) => {
+        const e = { ...this.env, mark };
+        recordEmbedding(rec, e, T);
+        for (let l = 0; l < this.config.num_hidden_layers; l++) recordLayer(rec, e, l, cache, T, cache.length);
+        recordLastLogits(rec, e, T);
+        recordSample(rec, e, s, 0.5);
+      });
     });
   }
 
@@ -273,6 +323,7 @@ export class Qwen3GpuModel {
     const L = this.config.num_hidden_layers;
     const T = ids.length;
     const C = this.st.chunk;
+    const start = performance.now();
     this.lastDispatches = 0;
     for (let t0 = 0; t0 < T; t0 += C) {
       const n = Math.min(C, T - t0);
@@ -293,6 +344,32 @@ export class Qwen3GpuModel {
       }
       this.flush(last && sample !== undefined);
     }
+    this.lastRecordMs = performance.now() - start;
+  }
+
+  /**
+   * Records and submits the decode step at `pos` whose input is the id the sampler just wrote to
+   * ids[0] on the GPU, all but its sampler. Returns its dispatch count (sampler included).
+   */
+  private runAhead(cache: GpuKVCache, pos: number): number {
+    const e = this.env;
+    const L = this.config.num_hidden_layers;
+    const before = this.lastDispatches;
+    this.lastDispatches = 0;
+    this.begin();
+    recordEmbedding(this.rec, e, 1);
+    for (let l = 0; l < L; l++) {
+      recordLayer(this.rec, e, l, cache, 1, pos);
+      if (this.submitEvery > 0 && (l + 1) % this.submitEvery === 0 && l + 1 < L) {
+        this.flush();
+        this.begin();
+      }
+    }
+    recordLastLogits(this.rec, e, 1);
+    this.flush();
+    const n = this.lastDispatches + 1;
+    this.lastDispatches = before;
+    return n;
   }
 
   /** Validation path: probes and/or all logits, read back op group by op group (slow, and only when asked). */

@@ -10,6 +10,8 @@ export interface RecordEnv {
   weights: GpuQwen3Weights;
   st: GpuRunState;
   rope: RopeTable;
+  /** Profiling: called with the Hugging Face name of each op before it is recorded. */
+  mark?: (name: string) => void;
 }
 
 /** How the next token is chosen on the GPU (`@qo/generate`'s Sampler semantics; temperature 0 = greedy). */
@@ -24,6 +26,7 @@ export interface GpuSampling {
 
 /** h[0..T) = embed_tokens(ids[0..T)). */
 export function recordEmbedding(rec: Recorder, e: RecordEnv, T: number): void {
+  e.mark?.('embed_tokens');
   embedding(rec, { out: e.st.h, ids: e.st.ids, table: e.weights.embed_tokens, T });
 }
 
@@ -41,13 +44,19 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   const eps = c.rms_norm_eps;
   const dims = { nHeads: c.num_attention_heads, nKvHeads: c.num_key_value_heads, headDim: c.head_dim };
   const kv = { kCache: cache.k[l], vCache: cache.v[l] };
+  const mark = e.mark ?? noMark;
   if (T === 1) {
+    mark('input_layernorm+qkv_proj');
     matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps } });
   } else {
+    mark('input_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.input_layernorm, rows: T, dim: H, eps });
+    mark('qkv_proj');
     matmul(rec, { out: st.qkv, x: st.xn, w: w.qkv_proj, T }); // [T, (nH + 2 nKv) · D]
   }
+  mark('q_norm+k_norm+rope+kv_write');
   ropeQk(rec, { qkv: st.qkv, qOut: st.q, qNorm: w.q_norm, kNorm: w.k_norm, rope: e.rope, ...kv, T, ...dims, pos0, eps });
+  mark('attention');
   attention(rec, {
     out: st.attn,
     q: st.q,
@@ -58,19 +67,25 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     scale: 1 / Math.sqrt(c.head_dim),
     split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined,
   });
+  mark('o_proj+residual');
   matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true }); // residual add fused
   if (T === 1) {
+    mark('post_attention_layernorm+gate_up_proj');
     matmul(rec, { out: st.gate_up, x: st.h, w: w.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } });
   } else {
+    mark('post_attention_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
+    mark('gate_up_proj');
     matmul(rec, { out: st.gate_up, x: st.xn, w: w.gate_up_proj, T }); // [T, 2 · I]
   }
+  mark('silu·mul+down_proj+residual');
   matmul(rec, { out: st.h, x: st.gate_up, w: w.down_proj, T, siluMulInput: true, accumulate: true });
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */
 export function recordLastLogits(rec: Recorder, e: RecordEnv, T: number): void {
   const H = e.config.hidden_size;
+  e.mark?.('norm+lm_head');
   matmul(rec, {
     out: e.st.logits,
     x: e.st.h,
@@ -83,6 +98,7 @@ export function recordLastLogits(rec: Recorder, e: RecordEnv, T: number): void {
 
 /** ids[0] = the token chosen from the logits (the next step's input, and what is read back). */
 export function recordSample(rec: Recorder, e: RecordEnv, s: GpuSampling, uniform: number): void {
+  e.mark?.('sample');
   sample(rec, {
     out: e.st.ids,
     x: e.st.logits,
@@ -97,3 +113,5 @@ export function recordSample(rec: Recorder, e: RecordEnv, s: GpuSampling, unifor
     u: uniform,
   });
 }
+
+function noMark(): void {}
