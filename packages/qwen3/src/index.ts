@@ -12,4 +12,6 @@ export {
 } from './errors.js';
 export { loadChat, Qwen3Chat, Qwen3Session, DEFAULT_MAX_CONTEXT, type LoadChatOptions, type LoadChatProgress } from './generate.js';
 export * from './gpu/index.js';
+export type { BackendOptions } from './model.js';
+export { synthModel, synthWeights, synthConfig, SYNTH_PRESETS, type SynthPreset, type SynthOptions } from './synth.js';
 export type { Qwen3SessionOf } from './generate.js';

@@ -124,7 +124,7 @@ export class Qwen3ForCausalLM {
     const backend = await backendFor(opts);
     const ckpt = await Checkpoint.open(dir);
     try {
-      return new Qwen3ForCausalLM(config, await loadWeights(ckpt, config, dtype, backend, opts.onProgress), dtype, backend);
+      return new Qwen3ForCausalLM(config, await loadWeights(ckpt, config, dtype, opts.onProgress, backend), dtype, backend);
     } catch (e) {
       backend.dispose();
       throw e;
