@@ -4,7 +4,8 @@
 // weights are one chunk of a layer's stacked down tensor [E, H, I] (experts e0 .. e0 + ne; see
 // packages/qwen3/src/gpu-moe/layout.ts); selected experts outside the chunk are summed by that
 // chunk's dispatch (every chunk after the first accumulates). LANES invocations share an output
-// row; f32 accumulation whatever the weight dtype.
+// row and stride over its k · (I / 8) groups of 8 (all experts' columns as one row), four weight
+// loads in flight each; f32 accumulation whatever the weight dtype.
 
 #include WEIGHT
 #include REDUCE
@@ -25,28 +26,44 @@ struct Params {
 @group(0) @binding(5) var<storage, read> route: array<u32>;     // [k, 2]: expert id, bitcast f32 weight
 
 override WG: u32 = 256;
-override LANES: u32 = 32;
+override LANES: u32 = 64;
+
+const MAX_K = 32u;
+var<workgroup> rt_row: array<u32, MAX_K>; // weight row 0 of slot j's expert in this chunk
+var<workgroup> rt_w: array<f32, MAX_K>;   // its routing weight; 0 when the expert is in another chunk
 
 fn dot8(w: mat2x4<f32>, x: mat2x4<f32>) -> f32 {
   return dot(w[0], x[0]) + dot(w[1], x[1]);
 }
 
+// group q of the row's k · k8s groups: slot j = q / k8s, its weight · (its weights · act[j])
+fn term(row: u32, q: u32) -> f32 {
+  let j = q / p.k8s;
+  let kk = q % p.k8s;
+  return rt_w[j] * dot8(w8((rt_row[j] + row) * p.k8s + kk), x8(j * p.cols, kk * 8u, p.cols));
+}
+
 @compute @workgroup_size(WG)
 fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  if (lane.index < p.k) {
+    let e = route[2u * lane.index];
+    let mine = e >= p.e0 && e < p.e0 + p.ne;
+    // a slot of another chunk reads this chunk's row of expert e0 (in bounds) and weighs it 0
+    rt_row[lane.index] = select(0u, (e - p.e0) * p.rows, mine);
+    rt_w[lane.index] = select(0.0, bitcast<f32>(route[2u * lane.index + 1u]), mine);
+  }
+  workgroupBarrier();
   let row = (wid.x + wid.y * nwg.x) * (WG / LANES) + lane.index / LANES;
   let l = lane.index % LANES;
   var acc = 0.0;
   if (row < p.rows) {
-    for (var j = 0u; j < p.k; j++) {
-      let e = route[2u * j];
-      if (e >= p.e0 && e < p.e0 + p.ne) {
-        let wr = ((e - p.e0) * p.rows + row) * p.k8s;
-        var s = 0.0;
-        for (var kk = l; kk < p.k8s; kk += LANES) {
-          s += dot8(w8(wr + kk), x8(j * p.cols, kk * 8u, p.cols));
-        }
-        acc += bitcast<f32>(route[2u * j + 1u]) * s;
-      }
+    let n = p.k * p.k8s;
+    var q = l;
+    for (; q + 3u * LANES < n; q += 4u * LANES) {
+      acc += (term(row, q) + term(row, q + LANES)) + (term(row, q + 2u * LANES) + term(row, q + 3u * LANES));
+    }
+    for (; q < n; q += LANES) {
+      acc += term(row, q);
     }
   }
   let total = group_sum(acc, lane);

@@ -8,7 +8,7 @@
 // each as its I gate_proj rows then its I up_proj rows (packages/qwen3/src/gpu-moe/layout.ts);
 // rows of experts outside the chunk are left to that chunk's dispatch. With `write_route`,
 // workgroup 0 stores the selection in `route` for the down projection. LANES invocations share a
-// row; f32 accumulation whatever the weight dtype.
+// row, each with four weight loads in flight; f32 accumulation whatever the weight dtype.
 
 #include WEIGHT
 #include REDUCE
@@ -88,10 +88,21 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   if (mine) {
     let gr = ((e - p.e0) * 2u * p.inter + i) * p.k8s; // gate_proj row i of expert e
     let ur = gr + p.inter * p.k8s;                    // up_proj row i
-    for (var kk = l; kk < p.k8s; kk += LANES) {
-      let xv = xn8(kk * 8u, inv);
-      g += dot8(w8(gr + kk), xv);
-      u += dot8(w8(ur + kk), xv);
+    var kk = l;
+    for (; kk + LANES < p.k8s; kk += 2u * LANES) { // four weight loads in flight
+      let g0 = w8(gr + kk);
+      let u0 = w8(ur + kk);
+      let g1 = w8(gr + kk + LANES);
+      let u1 = w8(ur + kk + LANES);
+      let x0 = xn8(kk * 8u, inv);
+      let x1 = xn8((kk + LANES) * 8u, inv);
+      g += dot8(g0, x0) + dot8(g1, x1);
+      u += dot8(u0, x0) + dot8(u1, x1);
+    }
+    if (kk < p.k8s) {
+      let x0 = xn8(kk * 8u, inv);
+      g += dot8(w8(gr + kk), x0);
+      u += dot8(w8(ur + kk), x0);
     }
   }
   let gs = group_sum(g, lane);

@@ -1,6 +1,7 @@
 // Bundles bench/moe/*.ts into bench/moe/dist/*.mjs with everything inlined but `webgpu` (kernels too,
 // as strings), so they run where node_modules does not travel (the GPU machine). From the repo root:
 // node bench/moe/build.mjs
+/* global URL */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 

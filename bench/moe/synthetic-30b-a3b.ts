@@ -148,7 +148,14 @@ async function main(): Promise<void> {
   const fnorm = await c.upload(ones, [H], 'model.norm.weight');
   const { invFreq, attentionScaling } = ropeInit({ rope_type: 'default', rope_theta: 1e6 }, HD, 40960);
   const rope = await ropeTable(c, invFreq, attentionScaling, MAXS);
-  const moe = await GpuSparseMoe.create(c, { hidden_size: H, moe_intermediate_size: I, num_experts: E, num_experts_per_tok: k, norm_topk_prob: true }, { maxTokens: PROMPT, dtype: DTYPE });
+  const shape = { hidden_size: H, moe_intermediate_size: I, num_experts: E, num_experts_per_tok: k, norm_topk_prob: true };
+  const moeDefault = await GpuSparseMoe.create(c, shape, { maxTokens: PROMPT, dtype: DTYPE });
+  // the decode kernels' lanes per row, compared on the MoE half of a decode step
+  const moeLanes: [string, GpuSparseMoe][] = [['default (64/64)', moeDefault]];
+  for (const [g, d] of [[32, 32], [128, 128], [64, 128]] as const) {
+    moeLanes.push([`${g}/${d}`, await GpuSparseMoe.create(c, shape, { maxTokens: 1, dtype: DTYPE, lanes: { gateUp: g, down: d } })]);
+  }
+  let moe = moeDefault;
   const T = PROMPT;
   const ids = await c.upload(new Uint32Array(T).map((_, i) => (i * 7919 + 13) % V), [T], 'ids');
   const h = await c.tensor('f32', [T, H], 'h');
@@ -197,16 +204,18 @@ async function main(): Promise<void> {
     c.device.queue.submit([enc.finish()]);
     recordMs += performance.now() - r0;
   };
-  const prefill = (): void => {
+  const prefill = (parts: 'all' | 'attention' | 'moe' = 'all'): void => {
     rec.begin();
     embedding(rec, { out: h, ids, table: embed, T });
     for (const w of layers) {
-      rmsnorm(rec, { out: xn, x: h, weight: w.ln1, rows: T, dim: H, eps: EPS });
-      matmul(rec, { out: qkv, x: xn, w: w.qkv, T });
-      ropeQk(rec, { qkv, qOut: q, qNorm: w.qn, kNorm: w.kn, rope, kCache: w.kc, vCache: w.vc, T, nHeads: NH, nKvHeads: NKV, headDim: HD, pos0: 0, eps: EPS });
-      attention(rec, { out: att, q, kCache: w.kc, vCache: w.vc, T, S: T, nHeads: NH, nKvHeads: NKV, headDim: HD, scale: HD ** -0.5 });
-      matmul(rec, { out: h, x: att, w: w.o, T, accumulate: true });
-      recordSparseMoe(rec, moe, w.moe, h, h, T, { norm: { weight: w.ln2, eps: EPS }, accumulate: true });
+      if (parts !== 'moe') {
+        rmsnorm(rec, { out: xn, x: h, weight: w.ln1, rows: T, dim: H, eps: EPS });
+        matmul(rec, { out: qkv, x: xn, w: w.qkv, T });
+        ropeQk(rec, { qkv, qOut: q, qNorm: w.qn, kNorm: w.kn, rope, kCache: w.kc, vCache: w.vc, T, nHeads: NH, nKvHeads: NKV, headDim: HD, pos0: 0, eps: EPS });
+        attention(rec, { out: att, q, kCache: w.kc, vCache: w.vc, T, S: T, nHeads: NH, nKvHeads: NKV, headDim: HD, scale: HD ** -0.5 });
+        matmul(rec, { out: h, x: att, w: w.o, T, accumulate: true });
+      }
+      if (parts !== 'attention') recordSparseMoe(rec, moe, w.moe, h, h, T, { norm: { weight: w.ln2, eps: EPS }, accumulate: true });
     }
     matmul(rec, { out: logits, x: h, w: head, T: 1, xOffset: (T - 1) * H, norm: { weight: fnorm, eps: EPS } });
     argmax(rec, { out: next, x: logits, rows: 1, n: V });
@@ -226,6 +235,14 @@ async function main(): Promise<void> {
   }
   const prefillMs = (performance.now() - tp) / np;
   log(`prefill T=${T}: ${prefillMs.toFixed(1)} ms (${((T / prefillMs) * 1000).toFixed(0)} tok/s), ${dispatches} dispatches`);
+  for (const parts of ['attention', 'moe'] as const) {
+    const tq = performance.now();
+    for (let i = 0; i < np; i++) {
+      prefill(parts);
+      await reader.read();
+    }
+    log(`  prefill ${parts} only: ${((performance.now() - tq) / np).toFixed(1)} ms`);
+  }
 
   const results: Record<string, number> = {};
   const tokens: number[] = [];
@@ -244,7 +261,25 @@ async function main(): Promise<void> {
     log(`decode ${parts === 'all' ? 'step' : `${parts} only`}, S=${PROMPT + 1}..${PROMPT + GEN}, ${chunk ? `submit every ${chunk} layers` : 'one submit'}: ` +
       `${ms.toFixed(2)} ms/token (${(1000 / ms).toFixed(1)} tok/s), ${dispatches} dispatches, JS recording + submits ${(recordMs / GEN).toFixed(2)} ms`);
   }
-  const best = Math.min(results['all/0'], results['all/4'], results['all/8']);
+  for (const [name, m] of moeLanes) {
+    moe = m;
+    const ms: string[] = [];
+    for (const parts of ['all', 'moe'] as const) {
+      decode(PROMPT + 1, 4, parts);
+      await reader.read();
+      const t = performance.now();
+      for (let i = 0; i < GEN; i++) {
+        decode(PROMPT + 1 + i, 4, parts);
+        await reader.read();
+      }
+      const v = (performance.now() - t) / GEN;
+      if (parts === 'all') results[`lanes ${name}`] = v;
+      ms.push(`${parts === 'all' ? 'step' : 'moe only'} ${v.toFixed(2)} ms/token (${(1000 / v).toFixed(1)} tok/s)`);
+    }
+    log(`decode, submit every 4 layers, lanes gate_up/down ${name}: ${ms.join(', ')}`);
+  }
+  moe = moeDefault;
+  const best = Math.min(results['all/0'], results['all/4'], results['all/8'], results['lanes default (64/64)']);
   log(`greedy tokens (chained on the GPU): ${tokens.slice(0, 12).join(' ')} …`);
   log(
     JSON.stringify({

@@ -208,7 +208,27 @@ describe.skipIf(contexts[0][1] === undefined)('GPU sparse MoE block: plan and er
     moe.destroy();
   });
 
+  it.each([
+    [32, 256],
+    [256, 32],
+  ])('gives the same block with %i lanes a gate/up row and %i a down row', async (gateUp, down) => {
+    const s = odd;
+    const w = layer('q8_0', s, 8);
+    const x = randn(rng(9), s.H);
+    const want = cpu(backend, s, w, x, 1);
+    const gw = await uploadSparseMoe(c, w, 'l');
+    const moe = await GpuSparseMoe.create(c, config(s), { maxTokens: 1, dtype: 'q8_0', lanes: { gateUp, down } });
+    const gx = await c.upload(x, [1, s.H], 'x');
+    const out = await c.tensor('f32', [1, s.H], 'out');
+    const rec = new Recorder(c).begin();
+    recordSparseMoe(rec, moe, gw, gx, out, 1);
+    rec.submit();
+    expect(relL2(await c.read(out), want.out)).toBeLessThanOrEqual(BOUND);
+    moe.destroy();
+  });
+
   it('refuses configs beyond the kernels and arguments of the wrong shape', async () => {
+    await expect(GpuSparseMoe.create(c, config(aligned), { maxTokens: 1, dtype: 'bf16', lanes: { down: 48 } })).rejects.toThrow(/lanes.down must be 32, 64, 128 or 256/);
     await expect(GpuSparseMoe.create(c, config({ ...aligned, E: 513 }), { maxTokens: 1, dtype: 'bf16' })).rejects.toThrow(GpuMoeConfigError);
     await expect(GpuSparseMoe.create(c, config({ ...aligned, k: 9 }), { maxTokens: 1, dtype: 'bf16' })).rejects.toThrow(/at most num_experts \(8\)/);
     const s = aligned;

@@ -13,6 +13,11 @@ export interface GpuSparseMoeOptions {
   maxTokens: number;
   /** The expert weights' dtype (its kernels are compiled now). */
   dtype: GpuWeightDType;
+  /**
+   * Invocations sharing one output row in the decode gate/up and down kernels (powers of two from
+   * 32 to 256; default 64: on an H100 fewer lanes leave each with a longer chain of dependent loads).
+   */
+  lanes?: { gateUp?: number; down?: number };
 }
 
 export interface SparseMoeCallOptions {
@@ -31,7 +36,7 @@ export interface SparseMoeCallOptions {
 /** Kernel limits: workgroup arrays in moe_route.wgsl and moe_topk_*.wgsl. */
 const MAX_EXPERTS = 512;
 const MAX_TOP_K = 32;
-/** Decode kernels: invocations per workgroup; at least 32 invocations share a row. */
+/** Decode kernels: invocations per workgroup (WG / lanes rows each). */
 const WG = 256;
 /** Grouped rows per tile of the prefill kernels (BT in moe_*_tiled.wgsl). */
 const TILE_ROWS = 32;
@@ -46,7 +51,8 @@ interface Kernels {
   gateUpTiled: Pipeline;
   downTiled: Pipeline;
   combine: Pipeline;
-  lanes: number;
+  gateUpLanes: number;
+  downLanes: number;
 }
 
 /** Sections of the prefill plan for T tokens (moe_route.wgsl): u32 offsets and the total size. */
@@ -120,7 +126,11 @@ export class GpuSparseMoe {
       y: T > 1 ? await ctx.tensor('f32', [T * k, H], 'moe expert out') : undefined,
       plan: T > 1 ? await ctx.tensor('u32', [planLayout(shape, T).size], 'moe plan') : undefined,
     };
-    return new GpuSparseMoe(ctx, shape, o, t, await kernels(ctx, shape, o.dtype));
+    const lanes = { gateUp: o.lanes?.gateUp ?? 64, down: o.lanes?.down ?? 64 };
+    for (const [name, v] of Object.entries(lanes)) {
+      if (![32, 64, 128, 256].includes(v)) throw new GpuMoeConfigError(`GpuSparseMoe: lanes.${name} must be 32, 64, 128 or 256, got ${v}`);
+    }
+    return new GpuSparseMoe(ctx, shape, o, t, await kernels(ctx, shape, o.dtype, lanes));
   }
 
   /** Frees the scratch (the weights belong to the caller). */
@@ -151,18 +161,17 @@ export class GpuSparseMoe {
       // router logits (input norm fused), then per chunk the active experts' gate/up with the top-k
       // taken in every workgroup, then their down projections summed into out
       matmul(rec, { out: logits, x, w: w.gate, T: 1, norm: o.norm });
-      const rowsPerWg = WG / this.k.lanes;
       for (const [i, c] of gu.chunks.entries()) {
         rec.dispatch(
           this.k.gateUp,
           [x, this.act, c.w, c.d, o.norm?.weight ?? x, logits, this.route],
           'uuuuuuuufuu',
           [I, H, gu.k8s, E, k, c.e0, c.n, o.norm === undefined ? 0 : 1, o.norm?.eps ?? 0, renorm, i === 0 ? 1 : 0],
-          grid(this.ctx, Math.ceil((k * I) / rowsPerWg)),
+          grid(this.ctx, Math.ceil((k * I) / (WG / this.k.gateUpLanes))),
         );
       }
       for (const [i, c] of dn.chunks.entries()) {
-        rec.dispatch(this.k.down, [this.act, out, c.w, c.d, this.route], 'uuuuuuu', [H, I, dn.k8s, k, c.e0, c.n, i === 0 ? acc : 1], grid(this.ctx, Math.ceil(H / rowsPerWg)));
+        rec.dispatch(this.k.down, [this.act, out, c.w, c.d, this.route], 'uuuuuuu', [H, I, dn.k8s, k, c.e0, c.n, i === 0 ? acc : 1], grid(this.ctx, Math.ceil(H / (WG / this.k.downLanes))));
       }
       return;
     }
@@ -253,24 +262,24 @@ function x8For(cols: number): string {
   return cols % 8 === 0 ? 'x8_vec4.wgsl' : 'x8.wgsl';
 }
 
-async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType): Promise<Kernels> {
+async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType, want: { gateUp: number; down: number }): Promise<Kernels> {
   const H = s.hidden_size;
   const I = s.moe_intermediate_size;
-  const lanes = Math.max(32, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
-  const sub = subgroupsFit(ctx, lanes);
+  // a group of lanes holds whole subgroups (reduce_subgroup.wgsl); the shared-memory reductions take any power of two
+  const gateUpLanes = Math.max(want.gateUp, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
+  const downLanes = Math.max(want.down, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
+  const reduce = (lanes: number): string => (subgroupsFit(ctx, lanes) ? 'reduce_subgroup.wgsl' : 'reduce_shared.wgsl');
   const subTopk = subgroupsFit(ctx, TOPK_WG);
-  const REDUCE = sub ? 'reduce_subgroup.wgsl' : 'reduce_shared.wgsl';
-  const TOPK = sub ? 'moe_topk_subgroup.wgsl' : 'moe_topk_shared.wgsl';
   const WEIGHT = `weight_${dtype}.wgsl`;
   const d = dtype === 'q8_0' ? ('read' as const) : undefined;
   const [gateUp, down, topk, route, gateUpTiled, downTiled, combine] = await Promise.all([
     moePipeline(ctx, {
       file: 'moe_gate_up.wgsl',
-      includes: { WEIGHT, REDUCE, TOPK, X8: x8For(H) },
-      constants: { WG, LANES: lanes },
+      includes: { WEIGHT, REDUCE: reduce(gateUpLanes), TOPK: subgroupsFit(ctx, gateUpLanes) ? 'moe_topk_subgroup.wgsl' : 'moe_topk_shared.wgsl', X8: x8For(H) },
+      constants: { WG, LANES: gateUpLanes },
       bindings: ['read', 'rw', 'read', d, 'read', 'read', 'rw'],
     }),
-    moePipeline(ctx, { file: 'moe_down.wgsl', includes: { WEIGHT, REDUCE, X8: x8For(I) }, constants: { WG, LANES: lanes }, bindings: ['read', 'rw', 'read', d, 'read'] }),
+    moePipeline(ctx, { file: 'moe_down.wgsl', includes: { WEIGHT, REDUCE: reduce(downLanes), X8: x8For(I) }, constants: { WG, LANES: downLanes }, bindings: ['read', 'rw', 'read', d, 'read'] }),
     moePipeline(ctx, {
       file: 'moe_topk.wgsl',
       includes: { REDUCE: subTopk ? 'reduce_subgroup.wgsl' : 'reduce_shared.wgsl', TOPK: subTopk ? 'moe_topk_subgroup.wgsl' : 'moe_topk_shared.wgsl' },
@@ -282,7 +291,7 @@ async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType
     moePipeline(ctx, { file: 'moe_down_tiled.wgsl', includes: { WEIGHT, X8: x8For(I) }, bindings: ['read', 'rw', 'read', d, 'read'] }),
     moePipeline(ctx, { file: 'moe_combine.wgsl', constants: { WG: 256 }, bindings: ['read', 'rw', 'read', 'read'] }),
   ]);
-  return { gateUp, down, topk, route, gateUpTiled, downTiled, combine, lanes };
+  return { gateUp, down, topk, route, gateUpTiled, downTiled, combine, gateUpLanes, downLanes };
 }
 
 /** n workgroups as [x, y] within the per-dimension limit (the kernels use wid.x + wid.y · nwg.x). */
