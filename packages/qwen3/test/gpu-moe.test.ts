@@ -209,8 +209,8 @@ describe.skipIf(contexts[0][1] === undefined)('GPU sparse MoE block: plan and er
   });
 
   it.each([
-    [32, 256],
-    [256, 32],
+    [64, 256],
+    [256, 64],
   ])('gives the same block with %i lanes a gate/up row and %i a down row', async (gateUp, down) => {
     const s = odd;
     const w = layer('q8_0', s, 8);

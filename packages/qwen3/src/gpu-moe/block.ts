@@ -15,7 +15,7 @@ export interface GpuSparseMoeOptions {
   dtype: GpuWeightDType;
   /**
    * Invocations sharing one output row in the decode gate/up and down kernels (powers of two from
-   * 32 to 256; default 64: on an H100 fewer lanes leave each with a longer chain of dependent loads).
+   * 32 to 256; default 32, the fastest of 32/64/128 measured on an H100, BENCHMARKS.md).
    */
   lanes?: { gateUp?: number; down?: number };
 }
@@ -126,7 +126,7 @@ export class GpuSparseMoe {
       y: T > 1 ? await ctx.tensor('f32', [T * k, H], 'moe expert out') : undefined,
       plan: T > 1 ? await ctx.tensor('u32', [planLayout(shape, T).size], 'moe plan') : undefined,
     };
-    const lanes = { gateUp: o.lanes?.gateUp ?? 64, down: o.lanes?.down ?? 64 };
+    const lanes = { gateUp: o.lanes?.gateUp ?? 32, down: o.lanes?.down ?? 32 };
     for (const [name, v] of Object.entries(lanes)) {
       if (![32, 64, 128, 256].includes(v)) throw new GpuMoeConfigError(`GpuSparseMoe: lanes.${name} must be 32, 64, 128 or 256, got ${v}`);
     }
