@@ -7,7 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main(arg
   run: { summary: 'qo run [--model M] "prompt"      stream a completion (--chat: a chat reply)', load: () => import('./commands/run.js') },
   chat: { summary: 'qo chat [--model M]              chat in the terminal', load: () => import('./commands/chat.js') },
   info: { summary: 'qo info --model M                config, parameters, dtypes, memory', load: () => import('./commands/info.js') },
-  // bench: registered when apps/cli/src/commands/bench.ts lands (issue 6)
+  bench: { summary: 'qo bench --model M|--synth P     prefill/decode speed, load time, memory', load: () => import('./commands/bench.js') },
 };
 
 function usage(): string {
