@@ -7,7 +7,7 @@ import { makeMoeState, sparseMoeBlock } from '../src/moe.js';
 import type { SparseMoeWeights } from '../src/weights.js';
 
 // The GPU sparse block against the CPU one (src/moe.ts, on the plain 'js' backend: double
-// accumulation) on the same weights: bf16 / q8_0 experts, a bf16 router (as loaded), odd sizes
+// accumulation) on the same weights: f32 / bf16 / q8_0 experts, a bf16 router (as loaded), odd sizes
 // (rows that are no multiple of 8, q8_0 blocks padded), T = 1 (the decode kernels) and T > 1 (the
 // grouped prefill kernels), with and without subgroups, with experts split across bindings, ties
 // in the router and both settings of norm_topk_prob. Routing must agree exactly; values to f32
@@ -51,7 +51,7 @@ function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / (den || 1));
 }
 
-type DType = 'bf16' | 'q8_0';
+type DType = 'f32' | 'bf16' | 'q8_0';
 interface Shape {
   H: number;
   I: number;
@@ -72,6 +72,7 @@ function config(s: Shape): Qwen3MoeTextConfig {
 
 function weight(dtype: DType, rows: number, cols: number, r: () => number, scale: number): Weight {
   const v = randn(r, rows * cols, scale);
+  if (dtype === 'f32') return { dtype, rows, cols, data: v };
   return dtype === 'bf16' ? { dtype, rows, cols, data: f32ToBf16(v) } : quantizeQ8_0(rows, cols, v);
 }
 
@@ -133,6 +134,8 @@ for (const dtype of ['bf16', 'q8_0'] as const) {
   all.push({ name: 'aligned, fused input norm, residual accumulate', dtype, s: aligned, T: 1, norm: true });
   all.push({ name: 'aligned, input norm, residual accumulate', dtype, s: aligned, T: 9, norm: true });
 }
+// f32 experts (a checkpoint loaded with dtype 'f32')
+for (const T of [1, 5]) all.push({ name: 'odd', dtype: 'f32', s: odd, T });
 // experts 1, 4 and 6 share the leading router row: top-2 must take 1 and 4 (ties to the lower id)
 all.push({ name: 'router ties', dtype: 'bf16', s: aligned, T: 1, tie: [1, 4, 6] }, { name: 'router ties', dtype: 'bf16', s: aligned, T: 6, tie: [1, 4, 6] });
 // without norm_topk_prob the weights are the softmax probabilities themselves
