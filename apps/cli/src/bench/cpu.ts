@@ -180,7 +180,7 @@ export async function benchCpu(opts: BenchCpuOptions): Promise<BenchCpuResult> {
       dtype,
       prompt_tokens: P,
       gen_tokens: G,
-      prefill_tps: median(res.map((r) => r.prefill_tps)),
+      prefill_tps: (P * 1000) / median(res.map((r) => r.ttft_ms)), // of the median run's TTFT
       decode_tps: median(res.map((r) => r.decode_tps)),
       ttft_ms: median(res.map((r) => r.ttft_ms)),
       load_ms: loadMs,
