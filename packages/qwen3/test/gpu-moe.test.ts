@@ -127,27 +127,27 @@ interface Case {
 
 const odd: Shape = { H: 40, I: 20, E: 7, k: 3, renorm: true }; // x8.wgsl rows, q8_0 rows padded to 64
 const aligned: Shape = { H: 64, I: 32, E: 8, k: 2, renorm: true }; // the qwen3-moe fixture's sizes (vec4 loads)
+// Every kernel variant is a shader compile (seconds on lavapipe), so the cases reuse variants: per
+// dtype and shape four expert kernels; T = 1 runs the decode ones, T > 1 the prefill ones.
 const all: Case[] = [];
-for (const dtype of ['bf16', 'q8_0'] as const) {
-  for (const T of [1, 5, 37]) all.push({ name: 'odd', dtype, s: odd, T });
-  for (const T of [1, 33]) all.push({ name: 'aligned', dtype, s: aligned, T });
-  all.push({ name: 'aligned, fused input norm, residual accumulate', dtype, s: aligned, T: 1, norm: true });
-  all.push({ name: 'aligned, input norm, residual accumulate', dtype, s: aligned, T: 9, norm: true });
+for (const dtype of ['bf16', 'q8_0'] as const) for (const T of [1, 5, 37]) all.push({ name: 'odd', dtype, s: odd, T });
+all.push({ name: 'odd', dtype: 'f32', s: odd, T: 1 });
+for (const T of [1, 33]) all.push({ name: 'aligned', dtype: 'q8_0', s: aligned, T });
+for (const [dtype, s] of [['bf16', odd], ['q8_0', aligned]] as const) {
+  all.push({ name: 'fused input norm, residual accumulate', dtype, s, T: 1, norm: true }, { name: 'input norm, residual accumulate', dtype, s, T: 9, norm: true });
 }
-// f32 experts (a checkpoint loaded with dtype 'f32')
-for (const T of [1, 5]) all.push({ name: 'odd', dtype: 'f32', s: odd, T });
-// experts 1, 4 and 6 share the leading router row: top-2 must take 1 and 4 (ties to the lower id)
-all.push({ name: 'router ties', dtype: 'bf16', s: aligned, T: 1, tie: [1, 4, 6] }, { name: 'router ties', dtype: 'bf16', s: aligned, T: 6, tie: [1, 4, 6] });
+// experts 1, 2, 4 and 6 share the leading router row: top-3 must take 1, 2 and 4 (ties to the lower id)
+const tie = [1, 2, 4, 6];
+all.push({ name: 'router ties', dtype: 'bf16', s: odd, T: 1, tie }, { name: 'router ties', dtype: 'bf16', s: odd, T: 6, tie });
 // without norm_topk_prob the weights are the softmax probabilities themselves
 all.push({ name: 'norm_topk_prob false', dtype: 'q8_0', s: { ...odd, renorm: false }, T: 1 }, { name: 'norm_topk_prob false', dtype: 'q8_0', s: { ...odd, renorm: false }, T: 11 });
-// ties resolved through workgroup memory, and experts split across bindings (several dispatches per projection)
-const sharedCases = all.filter((c) => c.dtype === 'bf16' && (c.tie !== undefined || c.name === 'odd'));
-const splitCases = all.filter((c) => c.name === 'odd' || c.norm === true);
+// ties resolved through workgroup memory (no subgroups) and experts split across bindings (several
+// dispatches per projection) share one context: the two paths are independent
+const otherCases = all.filter((c) => c.dtype === 'bf16' && (c.name === 'odd' || c.tie !== undefined) && c.T < 37);
 
 const contexts: [string, GpuContext | undefined, Case[]][] = [
   ['default', await testContext(), all],
-  ['no subgroups', await testContext({ subgroups: false }), sharedCases],
-  ['experts split across 8 KiB bindings', await testContext({ splitBytes: 8192 }), splitCases],
+  ['no subgroups, experts split across 4 KiB bindings', await testContext({ subgroups: false, splitBytes: 4096 }), otherCases],
 ];
 const backend = await createCpuBackend({ kind: 'js' });
 
@@ -165,10 +165,10 @@ describe.each(contexts)('GPU sparse MoE block (%s) matches the CPU block', (_ctx
     if (tie !== undefined) for (let t = 0; t < T; t++) x[t * s.H] = 4;
     const normW = norm ? randn(r, s.H, 1).map((v) => 1 + 0.5 * v) : undefined;
     const want = cpu(backend, s, w, x, T, normW);
-    if (tie !== undefined) for (let t = 0; t < T; t++) expect([...want.ids.subarray(t * s.k, t * s.k + 2)]).toEqual([1, 4]);
+    if (tie !== undefined) for (let t = 0; t < T; t++) expect([...want.ids.subarray(t * s.k, (t + 1) * s.k)]).toEqual(tie.slice(0, s.k));
 
     const gw = await uploadSparseMoe(c, w, 'model.layers.0.mlp');
-    if (c.splitBytes === 8192) expect(gw.gate_up_proj.chunks.length).toBeGreaterThan(1);
+    if (c.splitBytes === 4096) expect(gw.gate_up_proj.chunks.length).toBeGreaterThan(1);
     const moe = await GpuSparseMoe.create(c, config(s), { maxTokens: Math.max(T, 2), dtype });
     const gx = await c.upload(x, [T, s.H], 'x');
     const out = norm ? gx : await c.tensor('f32', [T, s.H], 'out');
@@ -192,8 +192,8 @@ describe.skipIf(contexts[0][1] === undefined)('GPU sparse MoE block: plan and er
 
   it('records again without creating anything on the GPU (decode and prefill)', async () => {
     const s = aligned;
-    const w = await uploadSparseMoe(c, layer('bf16', s, 5), 'l');
-    const moe = await GpuSparseMoe.create(c, config(s), { maxTokens: 8, dtype: 'bf16' });
+    const w = await uploadSparseMoe(c, layer('q8_0', s, 5), 'l');
+    const moe = await GpuSparseMoe.create(c, config(s), { maxTokens: 8, dtype: 'q8_0' });
     const x = await c.upload(randn(rng(1), 8 * s.H), [8, s.H], 'x');
     const out = await c.tensor('f32', [8, s.H], 'out');
     const rec = new Recorder(c);
@@ -211,10 +211,7 @@ describe.skipIf(contexts[0][1] === undefined)('GPU sparse MoE block: plan and er
     moe.destroy();
   });
 
-  it.each([
-    [64, 256],
-    [256, 64],
-  ])('gives the same block with %i lanes a gate/up row and %i a down row', async (gateUp, down) => {
+  it.each([[64, 256]])('gives the same block with %i lanes a gate/up row and %i a down row', async (gateUp, down) => {
     const s = odd;
     const w = layer('q8_0', s, 8);
     const x = randn(rng(9), s.H);
