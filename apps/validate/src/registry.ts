@@ -18,9 +18,10 @@ const MODELS: Readonly<Record<RegistryDevice, Readonly<Record<string, () => Prom
     qwen3: async () => (await import('@qo/qwen3')).Qwen3ForCausalLM,
     qwen3_moe: async () => (await import('@qo/qwen3')).Qwen3ForCausalLM,
   },
-  // WebGPU: dense Qwen3 only so far (the sparse MoE block is not on the GPU yet)
+  // WebGPU: Qwen3GpuModel runs the dense and the sparse (MoE) decoder
   gpu: {
     qwen3: async () => (await import('@qo/qwen3')).Qwen3GpuModel,
+    qwen3_moe: async () => (await import('@qo/qwen3')).Qwen3GpuModel,
   },
 };
 

@@ -10,18 +10,18 @@ import {
   type GpuTensor,
   type RopeTable,
 } from '@qo/gpu';
-import { Checkpoint, loadConfig, type TextConfig } from '@qo/loader';
+import { Checkpoint, loadConfig, type Qwen3MoeTextConfig, type TextConfig } from '@qo/loader';
 import { ropeInit } from '@qo/tensor';
 import { type WeightDType, checkWeightDType } from '../config.js';
 import { Qwen3InputError } from '../errors.js';
 import type { ForwardOptions } from '../model.js';
 import { type LoadProgress, type Qwen3Weights, loadWeights } from '../weights.js';
+import { GpuSparseMoe, destroyExperts } from '../gpu-moe/index.js';
 import { GpuKVCache } from './cache.js';
-import { GpuUnsupportedModelError } from './errors.js';
 import { type GpuProfile, profileStep } from './profile.js';
 import { type GpuSampling, type RecordEnv, recordEmbedding, recordLastLogits, recordLayer, recordSample } from './record.js';
 import { allocateRunState, destroyRunState, maxChunk, type GpuRunState } from './state.js';
-import { type GpuQwen3Weights, uploadQwen3Weights } from './weights.js';
+import { type GpuQwen3Weights, isSparseMlp, uploadQwen3Weights } from './weights.js';
 
 export interface GpuLoadOptions {
   /** Weights on the GPU: bf16 as stored (default), f32, or q8_0 quantized at load. Compute is f32. */
@@ -96,6 +96,8 @@ export class Qwen3GpuModel {
     private readonly submitEvery: number,
     private readonly pipelined: boolean,
     private readonly ownsContext: boolean,
+    /** qwen3_moe: the sparse block's kernels and scratch */
+    private readonly moe: GpuSparseMoe | undefined,
   ) {
     this.rec = new Recorder(ctx);
     this.rope = rope;
@@ -136,8 +138,10 @@ export class Qwen3GpuModel {
       const st = await allocateRunState(ctx, config, Math.min(want, maxChunk(config, ctx.maxBindingBytes), maxContext));
       const rope = await buildRope(ctx, config, maxContext);
       const reader = await TokenReader.create(ctx);
+      const sparse = w.layers.map((l) => l.mlp).find(isSparseMlp);
+      const moe = sparse && (await GpuSparseMoe.create(ctx, config as Qwen3MoeTextConfig, { maxTokens: st.chunk, dtype: sparse.gate_up_proj.dtype }));
       await ctx.sync();
-      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.pipeline ?? true, opts.context === undefined);
+      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.pipeline ?? true, opts.context === undefined, moe);
     } catch (e) {
       if (opts.context === undefined) ctx.destroy();
       throw e;
@@ -239,7 +243,9 @@ export class Qwen3GpuModel {
     this.allLogitsBuf?.buffer.destroy();
     const w = this.weights;
     const tensors = [w.norm, ...w.layers.flatMap((l) => [l.input_layernorm, l.post_attention_layernorm, l.q_norm, l.k_norm])];
-    const mats = [w.embed_tokens, w.lm_head, ...w.layers.flatMap((l) => [l.qkv_proj, l.o_proj, l.gate_up_proj, l.down_proj])];
+    const mats = [w.embed_tokens, w.lm_head, ...w.layers.flatMap((l) => [l.qkv_proj, l.o_proj, ...(isSparseMlp(l.mlp) ? [l.mlp.gate] : [l.mlp.gate_up_proj, l.mlp.down_proj])])];
+    for (const l of w.layers) if (isSparseMlp(l.mlp)) [l.mlp.gate_up_proj, l.mlp.down_proj].forEach(destroyExperts);
+    this.moe?.destroy();
     for (const t of tensors) t.buffer.destroy();
     for (const m of new Set(mats)) for (const ch of m.chunks) [ch.w, ch.d].forEach((b) => b?.destroy());
     this.ctx.clearBindGroups();
@@ -247,7 +253,7 @@ export class Qwen3GpuModel {
   }
 
   private get env(): RecordEnv {
-    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope };
+    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope, moe: this.moe };
   }
 
   private async exclusive<R>(f: () => Promise<R>): Promise<R> {
@@ -377,13 +383,13 @@ export class Qwen3GpuModel {
     const c = this.config;
     const e = this.env;
     const { H, V, T, C } = { H: c.hidden_size, V: c.vocab_size, T: ids.length, C: this.st.chunk };
-    const probed = new Map<string, Float32Array>();
+    const probed = new Map<string, { data: Float32Array; width: number }>();
     const grab = async (name: string, src: GpuTensor, t0: number, n: number, width: number): Promise<void> => {
-      this.flush();
+      if (this.recording) this.flush();
       const data = await this.ctx.read(src, 0, n * width);
       let all = probed.get(name);
-      if (all === undefined) probed.set(name, (all = new Float32Array(T * width)));
-      all.set(data, t0 * width);
+      if (all === undefined) probed.set(name, (all = { data: new Float32Array(T * width), width }));
+      all.data.set(data, t0 * width);
     };
     const probe = opts.probe !== undefined;
     const logits = opts.allLogits === true ? new Float32Array(T * V) : undefined;
@@ -398,6 +404,9 @@ export class Qwen3GpuModel {
         if (!this.recording) this.begin();
         recordLayer(this.rec, e, l, cache, n, cache.length + t0);
         if (probe) await grab(`layers.${l}`, this.st.h, t0, n, H);
+        if (probe && this.moe !== undefined && isSparseMlp(this.weights.layers[l].mlp)) {
+          await grab(`layers.${l}.router_logits`, this.moe.routerLogits, t0, n, this.moe.shape.num_experts);
+        }
       }
       if (!this.recording) this.begin();
       rmsnorm(this.rec, { out: this.st.xn, x: this.st.h, weight: this.weights.norm, rows: n, dim: H, eps: c.rms_norm_eps });
@@ -419,7 +428,7 @@ export class Qwen3GpuModel {
       if (this.recording) this.flush();
     }
     if (opts.probe !== undefined) {
-      for (const [name, data] of probed) opts.probe(name, data, [T, H]);
+      for (const [name, { data, width }] of probed) opts.probe(name, data, [T, width]);
       if (logits !== undefined) opts.probe('logits', logits.slice(), [T, V]);
     }
     return logits ?? ((await this.ctx.read(this.st.logits)) as Float32Array);
@@ -435,10 +444,9 @@ export class Qwen3GpuModel {
 }
 
 function checkModelType(c: TextConfig, where: string): void {
-  if (c.model_type === 'qwen3_moe') {
-    throw new GpuUnsupportedModelError(`${where}: qwen3_moe (sparse experts) does not run on the GPU yet; use the CPU model (Qwen3ForCausalLM, --device cpu)`);
+  if (c.model_type !== 'qwen3' && c.model_type !== 'qwen3_moe') {
+    throw new Qwen3InputError(`${where} is model_type '${String(c.model_type)}'; Qwen3GpuModel runs qwen3 and qwen3_moe`);
   }
-  if (c.model_type !== 'qwen3') throw new Qwen3InputError(`${where} is model_type '${String(c.model_type)}'; Qwen3GpuModel runs qwen3`);
 }
 
 function checkContext(c: TextConfig, n: number, name: string): void {

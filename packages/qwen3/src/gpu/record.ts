@@ -1,8 +1,9 @@
 import { attention, embedding, matmul, rmsnorm, ropeQk, sample, type GpuTensor, type Recorder, type RopeTable } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
+import { type GpuSparseMoe, recordSparseMoe } from '../gpu-moe/index.js';
 import type { GpuKVCache } from './cache.js';
 import { DECODE_SPLITS, type GpuRunState } from './state.js';
-import type { GpuLayerWeights, GpuQwen3Weights } from './weights.js';
+import { type GpuLayerWeights, type GpuQwen3Weights, isSparseMlp } from './weights.js';
 
 /** What every recorded op of one model needs. */
 export interface RecordEnv {
@@ -10,6 +11,8 @@ export interface RecordEnv {
   weights: GpuQwen3Weights;
   st: GpuRunState;
   rope: RopeTable;
+  /** qwen3_moe: the sparse block's kernels and scratch, shared by the sparse layers. */
+  moe?: GpuSparseMoe;
   /** Profiling: called with the Hugging Face name of each op before it is recorded. */
   mark?: (name: string) => void;
 }
@@ -69,17 +72,24 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   });
   mark('o_proj+residual');
   matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true }); // residual add fused
+  const mlp = w.mlp;
+  if (isSparseMlp(mlp)) {
+    // x += experts(post_attention_layernorm(x)): routing on the GPU, norm fused, residual add fused
+    mark('post_attention_layernorm+sparse_moe+residual');
+    recordSparseMoe(rec, e.moe as GpuSparseMoe, mlp, st.h, st.h, T, { norm: { weight: w.post_attention_layernorm, eps }, accumulate: true });
+    return;
+  }
   if (T === 1) {
     mark('post_attention_layernorm+gate_up_proj');
-    matmul(rec, { out: st.gate_up, x: st.h, w: w.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } });
+    matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } });
   } else {
     mark('post_attention_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
     mark('gate_up_proj');
-    matmul(rec, { out: st.gate_up, x: st.xn, w: w.gate_up_proj, T }); // [T, 2 · I]
+    matmul(rec, { out: st.gate_up, x: st.xn, w: mlp.gate_up_proj, T }); // [T, 2 · I]
   }
   mark('silu·mul+down_proj+residual');
-  matmul(rec, { out: st.h, x: st.gate_up, w: w.down_proj, T, siluMulInput: true, accumulate: true });
+  matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true });
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */

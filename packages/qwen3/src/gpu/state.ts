@@ -42,7 +42,9 @@ export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: nu
 
 /** Largest chunk whose activations each fit one binding. */
 export function maxChunk(c: TextConfig, maxBindingBytes: number): number {
-  const widest = Math.max(c.hidden_size, (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim, 2 * c.intermediate_size);
+  // qwen3_moe: the sparse block's per-slot scratch holds k rows of hidden_size per token
+  const moe = c.model_type === 'qwen3_moe' ? c.num_experts_per_tok * Math.max(c.hidden_size, c.moe_intermediate_size) : 0;
+  const widest = Math.max(c.hidden_size, (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim, 2 * c.intermediate_size, moe);
   return Math.max(1, Math.floor(maxBindingBytes / (4 * widest)));
 }
 

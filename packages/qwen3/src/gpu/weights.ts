@@ -2,7 +2,19 @@ import { type GpuContext, type GpuTensor, type GpuWeight, uploadWeight } from '@
 import type { TextConfig } from '@qo/loader';
 import type { Weight } from '@qo/tensor';
 import { WeightShapeError } from '../errors.js';
-import type { LayerWeights, MLPWeights, Qwen3Weights } from '../weights.js';
+import { type GpuSparseMoeWeights, uploadSparseMoe } from '../gpu-moe/index.js';
+import type { LayerWeights, MLPWeights, Qwen3Weights, SparseMoeWeights } from '../weights.js';
+
+/** A dense MLP on the GPU: gate/up fused by concatenating their rows at upload. */
+export interface GpuMlpWeights {
+  gate_up_proj: GpuWeight; // [2 · intermediate, hidden]: gate_proj | up_proj rows
+  down_proj: GpuWeight; // [hidden, intermediate]
+}
+
+/** Whether a layer's MLP is the sparse MoE block. */
+export function isSparseMlp(m: GpuMlpWeights | GpuSparseMoeWeights): m is GpuSparseMoeWeights {
+  return 'gate' in m;
+}
 
 /** One decoder layer on the GPU: q/k/v and gate/up fused by concatenating their rows at upload. */
 export interface GpuLayerWeights {
@@ -12,8 +24,8 @@ export interface GpuLayerWeights {
   o_proj: GpuWeight; // [hidden, nHeads · headDim]
   q_norm: GpuTensor; // [headDim]
   k_norm: GpuTensor; // [headDim]
-  gate_up_proj: GpuWeight; // [2 · intermediate, hidden]: gate_proj | up_proj rows
-  down_proj: GpuWeight; // [hidden, intermediate]
+  /** Dense MLP, or (qwen3_moe sparse layers) the router and stacked experts (gpu-moe/layout.ts). */
+  mlp: GpuMlpWeights | GpuSparseMoeWeights;
 }
 
 export interface GpuQwen3Weights {
@@ -75,12 +87,11 @@ export async function uploadQwen3Weights(ctx: GpuContext, c: TextConfig, w: Qwen
   const lm_head = w.lm_head === w.embed_tokens ? embed_tokens : await uploadWeight(ctx, w.lm_head, 'lm_head.weight');
   const norm = await vec(w.norm, 'model.norm.weight');
   let bytes = embed_tokens.bytes + (lm_head === embed_tokens ? 0 : lm_head.bytes);
-  for (const l of layers) bytes += l.qkv_proj.bytes + l.o_proj.bytes + l.gate_up_proj.bytes + l.down_proj.bytes;
+  for (const l of layers) bytes += l.qkv_proj.bytes + l.o_proj.bytes + (isSparseMlp(l.mlp) ? l.mlp.bytes : l.mlp.gate_up_proj.bytes + l.mlp.down_proj.bytes);
   return { embed_tokens, layers, norm, lm_head, bytes };
 }
 
 async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise<GpuLayerWeights> {
-  const mlp = w.mlp as MLPWeights;
   const vec = (data: Float32Array, name: string): Promise<GpuTensor> => ctx.upload(data, [data.length], `${p}.${name}`);
   return {
     input_layernorm: await vec(w.input_layernorm, 'input_layernorm.weight'),
@@ -89,6 +100,12 @@ async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise
     o_proj: await uploadWeight(ctx, w.o_proj, `${p}.self_attn.o_proj.weight`),
     q_norm: await vec(w.q_norm, 'self_attn.q_norm.weight'),
     k_norm: await vec(w.k_norm, 'self_attn.k_norm.weight'),
+    mlp: 'experts' in w.mlp ? await uploadSparseMoe(ctx, w.mlp as SparseMoeWeights, `${p}.mlp`) : await uploadMlp(ctx, w.mlp, p),
+  };
+}
+
+async function uploadMlp(ctx: GpuContext, mlp: MLPWeights, p: string): Promise<GpuMlpWeights> {
+  return {
     gate_up_proj: await uploadWeight(ctx, concatRows([mlp.gate_proj, mlp.up_proj], `${p}.mlp.gate_up`), `${p}.mlp.gate_up_proj.weight`),
     down_proj: await uploadWeight(ctx, mlp.down_proj, `${p}.mlp.down_proj.weight`),
   };
