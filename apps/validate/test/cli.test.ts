@@ -9,7 +9,7 @@ import type { Report } from '../src/report.js';
 import { parseCliArgs, runCli } from '../src/run-cli.js';
 import { THRESHOLDS } from '../src/thresholds.js';
 import { FakeModel, syntheticFixture } from './fake.js';
-import { CLI, FIXTURES, REPO, copyFixture, editBf16Tensor, removeTemps } from './fixtures.js';
+import { CLI, FIXTURES, REPO, copyFixture, editBf16Tensor, editJson, removeTemps } from './fixtures.js';
 
 afterAll(removeTemps);
 
@@ -117,15 +117,16 @@ describe('the built CLI as a child process', () => {
     expect(j.checks.find((c: { name: string }) => c.name === 'layers.0').ok).toBe(true);
   });
 
-  it('exit 2 with one line and no stack for a missing fixture and for qwen3_moe on --device gpu', async () => {
+  it('exit 2 with one line and no stack for a missing fixture and for a model_type --device gpu does not run', async () => {
     const missing = await run('--fixture', 'reference/fixtures/nope');
     expect(missing.code).toBe(2);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toBe('qo-validate: reference/fixtures/nope: no such directory; pass --fixture the directory that holds reference.json.\n');
 
-    const moe = join(FIXTURES, 'qwen3-moe');
-    const gpu = await run('--fixture', moe, '--device', 'gpu');
+    const llama = await copyFixture('qwen3-gqa');
+    await editJson(join(llama, 'reference.json'), (j) => (j.model_type = 'llama'));
+    const gpu = await run('--fixture', llama, '--device', 'gpu');
     expect(gpu.code).toBe(2);
-    expect(gpu.stderr).toBe(`qo-validate: ${moe}: model_type 'qwen3_moe' has no implementation registered in qo-validate for --device gpu (supported: qwen3)\n`);
+    expect(gpu.stderr).toBe(`qo-validate: ${llama}: model_type 'llama' has no implementation registered in qo-validate for --device gpu (supported: qwen3, qwen3_moe)\n`);
   });
 });

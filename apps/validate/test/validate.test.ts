@@ -65,10 +65,11 @@ describe('mutations of a fixture copy are caught at the layer they touch', () =>
 });
 
 describe('what qo-validate refuses to check', () => {
-  it('a model_type the GPU does not run yet (qwen3_moe on --device gpu)', async () => {
-    const dir = join(FIXTURES, 'qwen3-moe');
+  it('a model_type with no GPU implementation registered (--device gpu)', async () => {
+    const dir = await copyFixture('qwen3-gqa');
+    await editJson(join(dir, 'reference.json'), (j) => (j.model_type = 'llama'));
     await expect(validateFixture(dir, { device: 'gpu' })).rejects.toThrow(
-      new UnsupportedFixtureError(`${dir}: model_type 'qwen3_moe' has no implementation registered in qo-validate for --device gpu (supported: qwen3)`),
+      new UnsupportedFixtureError(`${dir}: model_type 'llama' has no implementation registered in qo-validate for --device gpu (supported: qwen3, qwen3_moe)`),
     );
   });
 
