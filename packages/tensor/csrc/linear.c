@@ -131,6 +131,41 @@ static void q8_gemv_t1(const Linear* L, const Seg* s, i32 r) {
   put(s, 0, r, sum);
 }
 
+/*
+ * Rows r, r + q, r + 2q, r + 3q together (T = 1), sharing the activation loads; each row's arithmetic is
+ * q8_gemv_t1's. Four rows a quarter of a range apart are four sequential memory streams: the hardware
+ * prefetchers keep more bytes in flight than for one stream (measured: decode ~1.4x faster on 2 cores).
+ */
+static void q8_gemv_t1x4(const Linear* L, const Seg* s, i32 r, i32 q) {
+  i32 nb = (L->cols + QK - 1) / QK, rs = nb * QK;
+  const i8* w0 = (const i8*)s->w + r * rs;
+  const u16* d0 = s->d + r * nb;
+  const i16* x = (const i16*)L->x;
+  const f32* dx = L->dx;
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  i32 b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const i16* xb = x + b * QK;
+    v128_t dxv = wasm_v128_load(dx + b);
+#define ROWQ(k, acc) { const i8* p = w0 + (k) * q * rs + b * QK; \
+      v128_t S = hsum4_i32x4(q8_dot_blk(p, xb), q8_dot_blk(p + QK, xb + QK), q8_dot_blk(p + 2 * QK, xb + 2 * QK), q8_dot_blk(p + 3 * QK, xb + 3 * QK)); \
+      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(S), wasm_f32x4_mul(f16x4_f32(wasm_u32x4_load16x4(d0 + (k) * q * nb + b)), dxv))); }
+    ROWQ(0, a0) ROWQ(1, a1) ROWQ(2, a2) ROWQ(3, a3)
+#undef ROWQ
+  }
+  f32 s0 = hsum_f32x4(a0), s1 = hsum_f32x4(a1), s2 = hsum_f32x4(a2), s3 = hsum_f32x4(a3);
+  for (; b < nb; b++) {
+    s0 += (f32)hsum_i32x4(q8_dot_blk(w0 + b * QK, x + b * QK)) * (L->f16[d0[b]] * dx[b]);
+    s1 += (f32)hsum_i32x4(q8_dot_blk(w0 + q * rs + b * QK, x + b * QK)) * (L->f16[d0[q * nb + b]] * dx[b]);
+    s2 += (f32)hsum_i32x4(q8_dot_blk(w0 + 2 * q * rs + b * QK, x + b * QK)) * (L->f16[d0[2 * q * nb + b]] * dx[b]);
+    s3 += (f32)hsum_i32x4(q8_dot_blk(w0 + 3 * q * rs + b * QK, x + b * QK)) * (L->f16[d0[3 * q * nb + b]] * dx[b]);
+  }
+  put(s, 0, r, s0);
+  put(s, 0, r + q, s1);
+  put(s, 0, r + 2 * q, s2);
+  put(s, 0, r + 3 * q, s3);
+}
+
 /* One row r, one activation row t. */
 static void q8_gemv1(const Linear* L, const Seg* s, i32 r, i32 t) {
   i32 nb = (L->cols + QK - 1) / QK;
@@ -207,23 +242,26 @@ static f32 bf16_tail(const u16* w, const f32* x, i32 from, i32 cols) {
   return s;
 }
 
-/* Rows r..r+nr-1 (nr <= 4), one activation row t. */
-static void bf16_gemv(const Linear* L, const Seg* s, i32 r, i32 nr, i32 t) {
+/* Rows r, r + stride, … (nr <= 4 of them), one activation row t: the rows share the activation loads. */
+static void bf16_gemv(const Linear* L, const Seg* s, i32 r, i32 stride, i32 nr, i32 t) {
   i32 cols = L->cols, full = cols & ~7;
   const u16* w = (const u16*)s->w + r * cols;
+  const u16* w1 = w + stride * cols;
+  const u16* w2 = w1 + stride * cols;
+  const u16* w3 = w2 + stride * cols;
   const f32* x = (const f32*)L->x + t * cols;
   v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
   for (i32 c = 0; c < full; c += 8) {
     v128_t xe = wasm_v128_load(x + c), xo = wasm_v128_load(x + c + 4);
     { BF16_UNPACK(w + c, e, o); a0 = wasm_f32x4_add(wasm_f32x4_add(a0, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
-    if (nr > 1) { BF16_UNPACK(w + cols + c, e, o); a1 = wasm_f32x4_add(wasm_f32x4_add(a1, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
-    if (nr > 2) { BF16_UNPACK(w + 2 * cols + c, e, o); a2 = wasm_f32x4_add(wasm_f32x4_add(a2, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
-    if (nr > 3) { BF16_UNPACK(w + 3 * cols + c, e, o); a3 = wasm_f32x4_add(wasm_f32x4_add(a3, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
+    if (nr > 1) { BF16_UNPACK(w1 + c, e, o); a1 = wasm_f32x4_add(wasm_f32x4_add(a1, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
+    if (nr > 2) { BF16_UNPACK(w2 + c, e, o); a2 = wasm_f32x4_add(wasm_f32x4_add(a2, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
+    if (nr > 3) { BF16_UNPACK(w3 + c, e, o); a3 = wasm_f32x4_add(wasm_f32x4_add(a3, wasm_f32x4_mul(e, xe)), wasm_f32x4_mul(o, xo)); }
   }
   put(s, t, r, hsum_f32x4(a0) + bf16_tail(w, x, full, cols));
-  if (nr > 1) put(s, t, r + 1, hsum_f32x4(a1) + bf16_tail(w + cols, x, full, cols));
-  if (nr > 2) put(s, t, r + 2, hsum_f32x4(a2) + bf16_tail(w + 2 * cols, x, full, cols));
-  if (nr > 3) put(s, t, r + 3, hsum_f32x4(a3) + bf16_tail(w + 3 * cols, x, full, cols));
+  if (nr > 1) put(s, t, r + stride, hsum_f32x4(a1) + bf16_tail(w1, x, full, cols));
+  if (nr > 2) put(s, t, r + 2 * stride, hsum_f32x4(a2) + bf16_tail(w2, x, full, cols));
+  if (nr > 3) put(s, t, r + 3 * stride, hsum_f32x4(a3) + bf16_tail(w3, x, full, cols));
 }
 
 /* Rows r, r+1 (pair) or r, activation rows t..t+3. */
@@ -299,8 +337,16 @@ static void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
       }
     }
   }
-  if (T == 1 && s->dtype == DT_Q8_0) {
-    for (i32 r = r0; r < r1; r++) q8_gemv_t1(L, s, r);
+  if (T == 1 && s->dtype == DT_Q8_0) { /* decode: four streams, see q8_gemv_t1x4 */
+    i32 q = (r1 - r0) / 4;
+    for (i32 i = 0; i < q; i++) q8_gemv_t1x4(L, s, r0 + i, q);
+    for (i32 r = r0 + 4 * q; r < r1; r++) q8_gemv_t1(L, s, r);
+    return;
+  }
+  if (T == 1 && s->dtype == DT_BF16) {
+    i32 q = (r1 - r0) / 4; /* four rows a quarter of the range apart: four prefetch streams, shared loads of x */
+    for (i32 i = 0; i < q; i++) bf16_gemv(L, s, r0 + i, q, 4, 0);
+    for (i32 r = r0 + 4 * q; r < r1; r++) bf16_gemv(L, s, r, 1, 1, 0);
     return;
   }
   for (i32 t = t4; t < T; t++) {
@@ -309,8 +355,8 @@ static void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
       for (; r + 4 <= r1; r += 4) q8_gemv4(L, s, r, t);
       for (; r < r1; r++) q8_gemv1(L, s, r, t);
     } else {
-      for (; r + 4 <= r1; r += 4) bf16_gemv(L, s, r, 4, t);
-      if (r < r1) bf16_gemv(L, s, r, r1 - r, t);
+      for (; r + 4 <= r1; r += 4) bf16_gemv(L, s, r, 1, 4, t);
+      if (r < r1) bf16_gemv(L, s, r, 1, r1 - r, t);
     }
   }
 }

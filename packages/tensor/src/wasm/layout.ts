@@ -14,7 +14,7 @@ export const DT = { f32: 0, bf16: 1, q8_0: 2 } as const;
 export const MODE_STORE = 0;
 export const MODE_ADD = 1;
 
-/** struct Linear: T, cols, x, dx, f16, nseg, -, -, -, then three Segs. */
+/** struct Linear: T, cols, x, dx, f16, nseg, -, -, then three Segs. */
 export const LIN = { T: 0, cols: 1, x: 2, dx: 3, f16: 4, nseg: 5, seg: 8, words: 32 } as const;
 /** struct Seg (8 words, at LIN.seg + 8·k): dtype, rows, w, d, out, ostride, mode, -. */
 export const SEG = { dtype: 0, rows: 1, w: 2, d: 3, out: 4, ostride: 5, mode: 6, words: 8 } as const;
