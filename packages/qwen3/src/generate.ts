@@ -25,10 +25,10 @@ import type { LoadProgress } from './weights.js';
 export type LoadChatProgress = ({ phase: 'download' } & HubProgress) | ({ phase: 'load' } & LoadProgress);
 
 export interface LoadChatOptions extends Omit<LoadOptions, 'onProgress'> {
-  /** 'cpu' (default): Qwen3ForCausalLM; 'gpu': Qwen3GpuModel on WebGPU (dense qwen3), the token chosen on the GPU. */
+  /** 'cpu' (default): Qwen3ForCausalLM; 'gpu': Qwen3GpuModel on WebGPU (qwen3, qwen3_moe), the token chosen on the GPU. */
   device?: 'cpu' | 'gpu';
-  /** device 'gpu' only: a device to share, or how to acquire one (`@qo/gpu`'s acquireDevice options). */
-  gpu?: Pick<GpuLoadOptions, 'context' | 'acquire'>;
+  /** device 'gpu' only: a device to share, or how to acquire one (`@qo/gpu`'s acquireDevice options; GpuLoadOptions.robustness). */
+  gpu?: Pick<GpuLoadOptions, 'context' | 'acquire' | 'robustness'>;
   /** Most tokens one conversation holds (prompt + reply); sizes the KV cache. Default min(max_position_embeddings, 4096). */
   maxContext?: number;
   /** For Hub ids: revision, token, offline, cacheDir, signal… (`@qo/loader`'s downloadModel options). */

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { acquireDevice, type GpuContext } from '@qo/gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadChat, Qwen3GpuModel, Qwen3GpuSession, Qwen3InputError } from '../src/index.js';
+import { GPU_DAWN_OPTIONS, loadChat, Qwen3GpuModel, Qwen3GpuSession, Qwen3InputError } from '../src/index.js';
 
 const MODEL = join(import.meta.dirname, '../../../reference/fixtures/qo-fortune/model');
 
 let ctx: GpuContext | undefined;
 beforeAll(async () => {
   try {
-    ctx = await acquireDevice();
+    ctx = await acquireDevice({ dawnOptions: [...GPU_DAWN_OPTIONS] });
   } catch (e) {
     if (process.env.CI) throw e;
     console.error(`\n!!! @qo/qwen3 GPU chat tests SKIPPED: no WebGPU adapter (${String(e)})\n!!! With CI set this is a failure.\n`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ContextOverflowError,
   GpuCacheError,
+  GPU_DAWN_OPTIONS,
   Qwen3ForCausalLM,
   Qwen3GpuModel,
   Qwen3InputError,
@@ -48,9 +49,10 @@ const promptOf = async (name: string, n: number): Promise<number[]> =>
 let ctx: GpuContext | undefined;
 let split: GpuContext | undefined;
 beforeAll(async () => {
-  ctx = await gpuOrSkip();
+  // the Dawn toggles the model uses when it acquires its own device (no robust buffer access)
+  ctx = await gpuOrSkip({ dawnOptions: [...GPU_DAWN_OPTIONS] });
   // weights split into chunks of 4 KiB: every matrix of the fixtures runs on the multi-binding path
-  split = ctx && (await gpuOrSkip({ splitBytes: 4096 }));
+  split = ctx && (await gpuOrSkip({ splitBytes: 4096, dawnOptions: [...GPU_DAWN_OPTIONS] }));
 });
 afterAll(() => {
   ctx?.destroy();

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { acquireDevice, type AcquireOptions } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
-import { Qwen3GpuModel, synthConfig, synthWeights, type GpuProfile, type SynthPreset } from '@qo/qwen3';
+import { GPU_DAWN_OPTIONS, Qwen3GpuModel, synthConfig, synthWeights, type GpuProfile, type SynthPreset } from '@qo/qwen3';
 
 /** `qo bench --device gpu`: what to load and how long the prompt and the reply are. */
 export interface BenchGpuOptions {
@@ -23,7 +23,7 @@ export interface BenchGpuOptions {
   submitEvery?: number;
   /** Submit each decode step ahead of the sampled id's readback (Qwen3GpuModel's pipeline; default true). */
   pipeline?: boolean;
-  /** Dawn toggles and options for the device (Node), e.g. ['disable-dawn-features=timestamp_quantization']. */
+  /** Dawn toggles and options for the device (Node); default GPU_DAWN_OPTIONS, what Qwen3GpuModel uses on a device of its own. */
   dawnOptions?: string[];
 }
 
@@ -65,7 +65,7 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<BenchGpuResult> {
   const G = opts.gen ?? 128;
   const dtype = opts.dtype ?? 'bf16';
   const runs = opts.runs ?? 3;
-  const acquire: AcquireOptions = { dawnOptions: opts.dawnOptions ?? [] };
+  const acquire: AcquireOptions = { dawnOptions: opts.dawnOptions ?? [...GPU_DAWN_OPTIONS] };
   const ctx = await acquireDevice(acquire);
   const t0 = performance.now();
   const common = {
@@ -150,4 +150,17 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<BenchGpuResult> {
     model.dispose();
     ctx.destroy();
   }
+}
+
+/** `--profile` lines: GPU time by op of one decode step and of one prefill (timestamp queries). */
+export function formatGpuProfile(p: { decode: GpuProfile; prefill: GpuProfile }): string {
+  const lines: string[] = [];
+  for (const [what, prof] of [['decode step', p.decode], ['prefill', p.prefill]] as const) {
+    lines.push(`  ${what}: ${prof.dispatches} dispatches, ${prof.gpuMs.toFixed(3)} ms of GPU time in them:`);
+    for (const op of prof.ops) {
+      const share = prof.gpuMs > 0 ? (100 * op.ms) / prof.gpuMs : 0;
+      lines.push(`    ${op.ms.toFixed(3).padStart(9)} ms ${share.toFixed(1).padStart(5)}%  ${String(op.dispatches).padStart(4)} ×  ${op.name}`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }

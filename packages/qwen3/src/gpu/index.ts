@@ -1,4 +1,4 @@
-export { Qwen3GpuModel, type GpuLoadOptions, type GpuSamplingOptions } from './model.js';
+export { Qwen3GpuModel, GPU_DAWN_OPTIONS, type GpuLoadOptions, type GpuSamplingOptions } from './model.js';
 export { GpuKVCache } from './cache.js';
 export { GpuUnsupportedModelError, GpuCacheError } from './errors.js';
 export type { GpuQwen3Weights, GpuLayerWeights } from './weights.js';

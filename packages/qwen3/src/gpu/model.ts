@@ -1,7 +1,6 @@
 import {
   acquireDevice,
   matmul,
-  Recorder,
   rmsnorm,
   ropeTable,
   TokenReader,
@@ -19,6 +18,7 @@ import { type LoadProgress, type Qwen3Weights, loadWeights } from '../weights.js
 import { GpuSparseMoe, destroyExperts } from '../gpu-moe/index.js';
 import { GpuKVCache } from './cache.js';
 import { type GpuProfile, profileStep } from './profile.js';
+import { ReplayRecorder } from './replay.js';
 import { type GpuSampling, type RecordEnv, recordEmbedding, recordLastLogits, recordLayer, recordSample } from './record.js';
 import { allocateRunState, destroyRunState, maxChunk, type GpuRunState } from './state.js';
 import { type GpuQwen3Weights, isSparseMlp, uploadQwen3Weights } from './weights.js';
@@ -29,8 +29,18 @@ export interface GpuLoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** A device to share; by default the model acquires one (and `dispose()` releases it). */
   context?: GpuContext;
-  /** Options for acquiring the device when no `context` is given. */
+  /**
+   * Options for acquiring the device when no `context` is given. Default in Node: the Dawn toggle
+   * `disable_robustness` (GPU_DAWN_OPTIONS), unless `robustness` is true.
+   */
   acquire?: AcquireOptions;
+  /**
+   * Keep WebGPU's robust buffer access (bounds checks on every storage access in every kernel) when
+   * the model acquires its device in Node. Default false: qo's kernels index within their bindings
+   * (each is tested against the CPU op on odd sizes, with this toggle too), and the checks cost a
+   * third of the decode speed on an H100. Browsers ignore Dawn toggles.
+   */
+  robustness?: boolean;
   /** Default KV cache length of `createCache()`: default min(max_position_embeddings, 4096). */
   maxContext?: number;
   /** Most tokens one prefill pass runs (longer prompts run in chunks); default 512, less where activations would not fit one binding. */
@@ -72,7 +82,7 @@ export class Qwen3GpuModel {
   lastDispatches = 0;
   /** Milliseconds the last forward / forwardSample spent recording and submitting (JavaScript and Dawn, not the GPU). */
   lastRecordMs = 0;
-  private readonly rec: Recorder;
+  private readonly rec: ReplayRecorder;
   private readonly idsScratch: Uint32Array;
   private rope: RopeTable;
   private counts: GpuTensor | undefined;
@@ -99,7 +109,7 @@ export class Qwen3GpuModel {
     /** qwen3_moe: the sparse block's kernels and scratch */
     private readonly moe: GpuSparseMoe | undefined,
   ) {
-    this.rec = new Recorder(ctx);
+    this.rec = new ReplayRecorder(ctx);
     this.rope = rope;
     this.idsScratch = new Uint32Array(st.chunk);
   }
@@ -130,7 +140,7 @@ export class Qwen3GpuModel {
     checkContext(config, maxContext, 'maxContext');
     const submitEvery = opts.submitEvery ?? 4;
     if (!Number.isInteger(submitEvery) || submitEvery < 0) throw new Qwen3InputError(`submitEvery must be an integer >= 0, got ${submitEvery}`);
-    const ctx = opts.context ?? (await acquireDevice(opts.acquire));
+    const ctx = opts.context ?? (await acquireDevice(deviceOptions(opts)));
     try {
       const w = await uploadQwen3Weights(ctx, config, weights);
       const want = opts.prefillChunk ?? 512;
@@ -224,7 +234,7 @@ export class Qwen3GpuModel {
       this.writeIds(ids, 0, T);
       const s = await this.gpuSampling(sampling);
       return profileStep(this.ctx, (rec, mark) => {
-        const e = { ...this.env, mark };
+        const e = { ...this.env, mark, segment: undefined }; // every op through the profiling recorder
         recordEmbedding(rec, e, T);
         for (let l = 0; l < this.config.num_hidden_layers; l++) recordLayer(rec, e, l, cache, T, cache.length);
         recordLastLogits(rec, e, T);
@@ -248,13 +258,17 @@ export class Qwen3GpuModel {
     this.moe?.destroy();
     for (const t of tensors) t.buffer.destroy();
     for (const m of new Set(mats)) for (const ch of m.chunks) [ch.w, ch.d].forEach((b) => b?.destroy());
+    this.rec.forget();
     this.ctx.clearBindGroups();
     if (this.ownsContext) this.ctx.destroy();
   }
 
   private get env(): RecordEnv {
-    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope, moe: this.moe };
+    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope, moe: this.moe, segment: this.segment };
   }
+
+  /** Decode matmuls are recorded once, then replayed (their params never change; see ReplayRecorder). */
+  private readonly segment = (key: string, record: () => void): void => this.rec.segment(key, record);
 
   private async exclusive<R>(f: () => Promise<R>): Promise<R> {
     if (this.disposed) throw new Qwen3InputError('this Qwen3GpuModel was disposed; load it again');
@@ -441,6 +455,15 @@ export class Qwen3GpuModel {
     this.allLogitsBuf ??= await this.ctx.tensor('f32', [R, V], 'all logits');
     return this.allLogitsBuf;
   }
+}
+
+/** Dawn toggles for qo's GPU device in Node: no robust buffer access (see GpuLoadOptions.robustness). */
+export const GPU_DAWN_OPTIONS: readonly string[] = Object.freeze(['enable-dawn-features=disable_robustness']);
+
+function deviceOptions(opts: GpuLoadOptions): AcquireOptions {
+  const a = opts.acquire ?? {};
+  if (opts.robustness === true || a.dawnOptions !== undefined) return a;
+  return { ...a, dawnOptions: [...GPU_DAWN_OPTIONS] };
 }
 
 function checkModelType(c: TextConfig, where: string): void {

@@ -15,6 +15,11 @@ export interface RecordEnv {
   moe?: GpuSparseMoe;
   /** Profiling: called with the Hugging Face name of each op before it is recorded. */
   mark?: (name: string) => void;
+  /**
+   * Decode: records `record` once under `key`, then replays it (ReplayRecorder.segment). Only for
+   * ops whose params and bindings are the same at every position.
+   */
+  segment?: (key: string, record: () => void) => void;
 }
 
 /** How the next token is chosen on the GPU (`@qo/generate`'s Sampler semantics; temperature 0 = greedy). */
@@ -30,7 +35,9 @@ export interface GpuSampling {
 /** h[0..T) = embed_tokens(ids[0..T)). */
 export function recordEmbedding(rec: Recorder, e: RecordEnv, T: number): void {
   e.mark?.('embed_tokens');
-  embedding(rec, { out: e.st.h, ids: e.st.ids, table: e.weights.embed_tokens, T });
+  const record = (): void => embedding(rec, { out: e.st.h, ids: e.st.ids, table: e.weights.embed_tokens, T });
+  if (T === 1 && e.segment !== undefined) e.segment('embed_tokens', record);
+  else record();
 }
 
 /**
@@ -48,9 +55,10 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   const dims = { nHeads: c.num_attention_heads, nKvHeads: c.num_key_value_heads, headDim: c.head_dim };
   const kv = { kCache: cache.k[l], vCache: cache.v[l] };
   const mark = e.mark ?? noMark;
+  const segment = T === 1 && e.segment !== undefined ? e.segment : (_key: string, record: () => void) => record();
   if (T === 1) {
     mark('input_layernorm+qkv_proj');
-    matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps } });
+    segment(`${l}.qkv_proj`, () => matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps } }));
   } else {
     mark('input_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.input_layernorm, rows: T, dim: H, eps });
@@ -71,7 +79,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined,
   });
   mark('o_proj+residual');
-  matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true }); // residual add fused
+  segment(`${l}.o_proj`, () => matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true })); // residual add fused
   const mlp = w.mlp;
   if (isSparseMlp(mlp)) {
     // x += experts(post_attention_layernorm(x)): routing on the GPU, norm fused, residual add fused
@@ -81,7 +89,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   }
   if (T === 1) {
     mark('post_attention_layernorm+gate_up_proj');
-    matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } });
+    segment(`${l}.gate_up_proj`, () => matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } }));
   } else {
     mark('post_attention_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
@@ -89,21 +97,24 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     matmul(rec, { out: st.gate_up, x: st.xn, w: mlp.gate_up_proj, T }); // [T, 2 · I]
   }
   mark('silu·mul+down_proj+residual');
-  matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true });
+  segment(`${l}.down_proj`, () => matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true }));
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */
 export function recordLastLogits(rec: Recorder, e: RecordEnv, T: number): void {
   const H = e.config.hidden_size;
   e.mark?.('norm+lm_head');
-  matmul(rec, {
-    out: e.st.logits,
-    x: e.st.h,
-    w: e.weights.lm_head,
-    T: 1,
-    xOffset: (T - 1) * H,
-    norm: { weight: e.weights.norm, eps: e.config.rms_norm_eps },
-  });
+  const record = (): void =>
+    matmul(rec, {
+      out: e.st.logits,
+      x: e.st.h,
+      w: e.weights.lm_head,
+      T: 1,
+      xOffset: (T - 1) * H,
+      norm: { weight: e.weights.norm, eps: e.config.rms_norm_eps },
+    });
+  if (T === 1 && e.segment !== undefined) e.segment('lm_head', record);
+  else record();
 }
 
 /** ids[0] = the token chosen from the logits (the next step's input, and what is read back). */

@@ -1,8 +1,12 @@
 import { attentionPartialsSize, type GpuContext, type GpuTensor } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 
-/** Most splits of split-K decode attention, and the fewest keys a split takes. */
-export const DECODE_SPLITS = { maxSplits: 32, minSplitLen: 64 } as const;
+/**
+ * Most splits of split-K decode attention, and the fewest keys a split takes. attention_split.wgsl
+ * scores 64 keys per pass of its loop (one a lane), so splits of 32–64 keys take one pass each;
+ * splits of 65 keys (S = 514 with 64 as the minimum) took two and doubled the time (H100 profile).
+ */
+export const DECODE_SPLITS = { maxSplits: 32, minSplitLen: 32 } as const;
 
 /**
  * Activations of one forward pass on the GPU, allocated once at load for `chunk` tokens (prefill
