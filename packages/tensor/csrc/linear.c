@@ -180,51 +180,51 @@ static void q8_gemv1(const Linear* L, const Seg* s, i32 r, i32 t) {
   put(s, t, r, acc);
 }
 
-/* Half a block (16 values) of one weight row against four activation rows, into four i32x4 sums. */
-#define Q8_HALF(wv, xo, S0, S1, S2, S3)                                                    \
-  do {                                                                                     \
-    v128_t lo = wasm_i16x8_extend_low_i8x16(wv), hi = wasm_i16x8_extend_high_i8x16(wv);    \
-    S0 = wasm_i32x4_add(S0, wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo, wasm_v128_load(x0 + (xo))), \
-                                           wasm_i32x4_dot_i16x8(hi, wasm_v128_load(x0 + (xo) + 8)))); \
-    S1 = wasm_i32x4_add(S1, wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo, wasm_v128_load(x1 + (xo))), \
-                                           wasm_i32x4_dot_i16x8(hi, wasm_v128_load(x1 + (xo) + 8)))); \
-    S2 = wasm_i32x4_add(S2, wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo, wasm_v128_load(x2 + (xo))), \
-                                           wasm_i32x4_dot_i16x8(hi, wasm_v128_load(x2 + (xo) + 8)))); \
-    S3 = wasm_i32x4_add(S3, wasm_i32x4_add(wasm_i32x4_dot_i16x8(lo, wasm_v128_load(x3 + (xo))), \
-                                           wasm_i32x4_dot_i16x8(hi, wasm_v128_load(x3 + (xo) + 8)))); \
-  } while (0)
-
-/* Rows r, r+1 (pair = 1) or just r (pair = 0), activation rows t..t+3. */
-static void q8_tile(const Linear* L, const Seg* s, i32 r, i32 t, i32 pair) {
+/*
+ * Rows r, r+1 (pair = 1) or just r (pair = 0), activation rows t..t+3: per half block, the weights of
+ * both rows are widened once and each activation vector is loaded once for both rows, so 8 sums, 4
+ * widened weight vectors and 2 activation vectors are live (14 of the 16 registers V8 uses).
+ */
+static inline __attribute__((always_inline)) void q8_tile(const Linear* L, const Seg* s, i32 r, i32 t, i32 pair) {
   i32 nb = (L->cols + QK - 1) / QK;
   i32 rs = nb * QK;
-  const i8* w = (const i8*)s->w + r * rs;
+  const i8* wa = (const i8*)s->w + r * rs;
+  const i8* wb = pair ? wa + rs : wa;
   const u16* d = s->d + r * nb;
   const i16* x0 = (const i16*)L->x + t * rs;
-  const i16* x1 = x0 + rs;
-  const i16* x2 = x1 + rs;
-  const i16* x3 = x2 + rs;
   const f32* f16 = L->f16;
   v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
   for (i32 b = 0; b < nb; b++) {
-    i32 o = b * QK;
+    v128_t A0 = wasm_i32x4_splat(0), A1 = A0, A2 = A0, A3 = A0, B0 = A0, B1 = A0, B2 = A0, B3 = A0;
+    for (i32 h = 0; h < QK; h += 16) {
+      i32 o = b * QK + h;
+      v128_t va = wasm_v128_load(wa + o), vb = wasm_v128_load(wb + o);
+      v128_t aLo = wasm_i16x8_extend_low_i8x16(va), aHi = wasm_i16x8_extend_high_i8x16(va);
+      v128_t bLo = wasm_i16x8_extend_low_i8x16(vb), bHi = wasm_i16x8_extend_high_i8x16(vb);
+#define Q8_T(k, A, B)                                                                                    \
+  {                                                                                                       \
+    const i16* xp = x0 + (k) * rs + o;                                                                    \
+    v128_t xl = wasm_v128_load(xp), xh = wasm_v128_load(xp + 8);                                         \
+    A = wasm_i32x4_add(A, wasm_i32x4_add(wasm_i32x4_dot_i16x8(aLo, xl), wasm_i32x4_dot_i16x8(aHi, xh))); \
+    B = wasm_i32x4_add(B, wasm_i32x4_add(wasm_i32x4_dot_i16x8(bLo, xl), wasm_i32x4_dot_i16x8(bHi, xh))); \
+  }
+      Q8_T(0, A0, B0) Q8_T(1, A1, B1) Q8_T(2, A2, B2) Q8_T(3, A3, B3)
+#undef Q8_T
+    }
     v128_t dx = wasm_v128_load(L->dx + b * L->T + t);
-    v128_t A0 = wasm_i32x4_splat(0), A1 = A0, A2 = A0, A3 = A0;
-    Q8_HALF(wasm_v128_load(w + o), o, A0, A1, A2, A3);
-    Q8_HALF(wasm_v128_load(w + o + 16), o + 16, A0, A1, A2, A3);
     acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(hsum4_i32x4(A0, A1, A2, A3)),
                                                wasm_f32x4_mul(wasm_f32x4_splat(f16[d[b]]), dx)));
-    if (pair) {
-      v128_t B0 = wasm_i32x4_splat(0), B1 = B0, B2 = B0, B3 = B0;
-      Q8_HALF(wasm_v128_load(w + rs + o), o, B0, B1, B2, B3);
-      Q8_HALF(wasm_v128_load(w + rs + o + 16), o + 16, B0, B1, B2, B3);
+    if (pair)
       acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(hsum4_i32x4(B0, B1, B2, B3)),
                                                  wasm_f32x4_mul(wasm_f32x4_splat(f16[d[b + nb]]), dx)));
-    }
   }
   put4t(s, t, r, acc0);
   if (pair) put4t(s, t, r + 1, acc1);
 }
+
+/* q8_tile specialized for a pair of rows and for one row (a constant `pair`, so no branch splits the rows' work). */
+static void q8_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 1); }
+static void q8_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 0); }
 
 /* ---------------------------------------------------------------- bf16 */
 
@@ -265,7 +265,7 @@ static void bf16_gemv(const Linear* L, const Seg* s, i32 r, i32 stride, i32 nr, 
 }
 
 /* Rows r, r+1 (pair) or r, activation rows t..t+3. */
-static void bf16_tile(const Linear* L, const Seg* s, i32 r, i32 t, i32 pair) {
+static inline __attribute__((always_inline)) void bf16_tile(const Linear* L, const Seg* s, i32 r, i32 t, i32 pair) {
   i32 cols = L->cols, full = cols & ~7;
   const u16* w = (const u16*)s->w + r * cols;
   const f32* x0 = (const f32*)L->x + t * cols;
@@ -293,6 +293,9 @@ static void bf16_tile(const Linear* L, const Seg* s, i32 r, i32 t, i32 pair) {
     put(s, t + 3, r + 1, hsum_f32x4(b3) + bf16_tail(w1, x3, full, cols));
   }
 }
+
+static void bf16_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 1); }
+static void bf16_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 0); }
 
 /* ---------------------------------------------------------------- f32 */
 
@@ -329,11 +332,11 @@ static void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
     for (i32 t = 0; t < t4; t += 4) {
       i32 r = c0;
       if (s->dtype == DT_Q8_0) {
-        for (; r + 2 <= c1; r += 2) q8_tile(L, s, r, t, 1);
-        if (r < c1) q8_tile(L, s, r, t, 0);
+        for (; r + 2 <= c1; r += 2) q8_tile2(L, s, r, t);
+        if (r < c1) q8_tile1(L, s, r, t);
       } else {
-        for (; r + 2 <= c1; r += 2) bf16_tile(L, s, r, t, 1);
-        if (r < c1) bf16_tile(L, s, r, t, 0);
+        for (; r + 2 <= c1; r += 2) bf16_tile2(L, s, r, t);
+        if (r < c1) bf16_tile1(L, s, r, t);
       }
     }
   }
