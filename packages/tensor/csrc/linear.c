@@ -78,7 +78,7 @@ static inline v128_t q8_dot_blk(const i8* w, const i16* x) {
 }
 
 /* Rows r..r+3, one activation row t. */
-static void q8_gemv4(const Linear* L, const Seg* s, i32 r, i32 t) {
+static inline __attribute__((always_inline)) void q8_gemv4(const Linear* L, const Seg* s, i32 r, i32 t) {
   i32 nb = (L->cols + QK - 1) / QK;
   const i8* w = (const i8*)s->w + r * nb * QK;
   const u16* d = s->d + r * nb;
@@ -108,7 +108,7 @@ static inline v128_t f16x4_f32(v128_t h) {
  * lanes, so the four scales are one load and one conversion. Order: lane j accumulates blocks 4i + j,
  * lanes summed (l0 + l1) + (l2 + l3), then the last nb % 4 blocks in order.
  */
-static void q8_gemv_t1(const Linear* L, const Seg* s, i32 r) {
+static inline __attribute__((always_inline)) void q8_gemv_t1(const Linear* L, const Seg* s, i32 r) {
   i32 nb = (L->cols + QK - 1) / QK;
   const i8* w = (const i8*)s->w + r * nb * QK;
   const u16* d = s->d + r * nb;
@@ -136,7 +136,7 @@ static void q8_gemv_t1(const Linear* L, const Seg* s, i32 r) {
  * q8_gemv_t1's. Four rows a quarter of a range apart are four sequential memory streams: the hardware
  * prefetchers keep more bytes in flight than for one stream (measured: decode ~1.4x faster on 2 cores).
  */
-static void q8_gemv_t1x4(const Linear* L, const Seg* s, i32 r, i32 q) {
+static inline __attribute__((always_inline)) void q8_gemv_t1x4(const Linear* L, const Seg* s, i32 r, i32 q) {
   i32 nb = (L->cols + QK - 1) / QK, rs = nb * QK;
   const i8* w0 = (const i8*)s->w + r * rs;
   const u16* d0 = s->d + r * nb;
@@ -167,7 +167,7 @@ static void q8_gemv_t1x4(const Linear* L, const Seg* s, i32 r, i32 q) {
 }
 
 /* One row r, one activation row t. */
-static void q8_gemv1(const Linear* L, const Seg* s, i32 r, i32 t) {
+static inline __attribute__((always_inline)) void q8_gemv1(const Linear* L, const Seg* s, i32 r, i32 t) {
   i32 nb = (L->cols + QK - 1) / QK;
   const i8* w = (const i8*)s->w + r * nb * QK;
   const u16* d = s->d + r * nb;
@@ -223,8 +223,8 @@ static inline __attribute__((always_inline)) void q8_tile(const Linear* L, const
 }
 
 /* q8_tile specialized for a pair of rows and for one row (a constant `pair`, so no branch splits the rows' work). */
-static void q8_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 1); }
-static void q8_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 0); }
+static inline __attribute__((always_inline)) void q8_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 1); }
+static inline __attribute__((always_inline)) void q8_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s, r, t, 0); }
 
 /* ---------------------------------------------------------------- bf16 */
 
@@ -236,14 +236,14 @@ static void q8_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { q8_tile(L, s
 
 static inline f32 bf16_val(u16 h) { return bits_f32((u32)h << 16); }
 
-static f32 bf16_tail(const u16* w, const f32* x, i32 from, i32 cols) {
+static inline __attribute__((always_inline)) f32 bf16_tail(const u16* w, const f32* x, i32 from, i32 cols) {
   f32 s = 0.0f;
   for (i32 c = from; c < cols; c++) s += bf16_val(w[c]) * x[c];
   return s;
 }
 
 /* Rows r, r + stride, … (nr <= 4 of them), one activation row t: the rows share the activation loads. */
-static void bf16_gemv(const Linear* L, const Seg* s, i32 r, i32 stride, i32 nr, i32 t) {
+static inline __attribute__((always_inline)) void bf16_gemv(const Linear* L, const Seg* s, i32 r, i32 stride, i32 nr, i32 t) {
   i32 cols = L->cols, full = cols & ~7;
   const u16* w = (const u16*)s->w + r * cols;
   const u16* w1 = w + stride * cols;
@@ -294,12 +294,12 @@ static inline __attribute__((always_inline)) void bf16_tile(const Linear* L, con
   }
 }
 
-static void bf16_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 1); }
-static void bf16_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 0); }
+static inline __attribute__((always_inline)) void bf16_tile2(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 1); }
+static inline __attribute__((always_inline)) void bf16_tile1(const Linear* L, const Seg* s, i32 r, i32 t) { bf16_tile(L, s, r, t, 0); }
 
 /* ---------------------------------------------------------------- f32 */
 
-static f32 f32_dot(const f32* w, const f32* x, i32 cols) {
+static inline __attribute__((always_inline)) f32 f32_dot(const f32* w, const f32* x, i32 cols) {
   i32 full = cols & ~3;
   v128_t a = wasm_f32x4_splat(0.0f);
   for (i32 c = 0; c < full; c += 4) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(w + c), wasm_v128_load(x + c)));
@@ -315,7 +315,7 @@ static f32 f32_dot(const f32* w, const f32* x, i32 cols) {
  * about 16 KiB of weights, and for each chunk every group of four activation rows, so the chunk is read
  * from L1 T/4 times and from memory once.
  */
-static void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
+static inline __attribute__((always_inline)) void seg_rows(const Linear* L, const Seg* s, i32 r0, i32 r1) {
   i32 T = L->T, cols = L->cols;
   i32 t4 = T & ~3;
   if (s->dtype == DT_F32) {

@@ -56,7 +56,7 @@ try {
   ], { stdio: 'inherit' });
 
   // Many instances share one memory: no instance may keep state in it or in globals (see csrc/qo.h).
-  const dis = execFileSync(objdump, ['-d', '-h', out], { encoding: 'utf8' });
+  const dis = execFileSync(objdump, ['-d', '-h', out], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (/global\.(get|set)/.test(dis)) fail('a kernel uses the shadow stack (global.get/set __stack_pointer); keep arrays off the stack');
   if (/^\s*\d+\s+DATA\b/m.test(dis)) fail('the module has a DATA section (a global or constant table); kernels must not keep data in memory');
 
