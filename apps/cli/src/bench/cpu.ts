@@ -148,7 +148,7 @@ export async function benchCpu(opts: BenchCpuOptions): Promise<BenchCpuResult> {
       const decodeMs = performance.now() - b;
       return { prefill_tps: (p.length * 1000) / ttft, decode_tps: ((gen - 1) * 1000) / decodeMs, ttft_ms: ttft };
     };
-    one(prompt.slice(0, Math.min(P, 16)), Math.min(G, 8)); // warm-up: JIT and wasm tier-up, pages fault in
+    one(prompt, Math.min(G, 8)); // warm-up at full length: JIT and wasm tier-up (on every thread), pages fault in
     const res = [];
     for (let r = 0; r < runs; r++) res.push(one(prompt, G));
     let profile: CpuProfile | undefined;
