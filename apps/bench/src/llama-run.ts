@@ -17,7 +17,7 @@ const s = await openLlama(values.gguf, P + G, T, P);
 try {
   const vocab = s.model.fileInfo.metadata.tokenizer.ggml.tokens.length;
   const prompt = Array.from({ length: P }, (_, i) => (i * 7919 + 13) % vocab); // the prompt qo bench uses
-  await llamaRun(s, prompt.slice(0, Math.min(P, 16)), Math.min(G, 8)); // warm-up, as qo bench does
+  await llamaRun(s, prompt, Math.min(G, 8)); // warm-up at full length, as qo bench does
   const runs = [];
   for (let r = 0; r < R; r++) runs.push(await llamaRun(s, prompt, G));
   process.stdout.write(
