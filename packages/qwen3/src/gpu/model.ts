@@ -211,10 +211,18 @@ export class Qwen3GpuModel {
       } else {
         this.run(ids, cache, { s, uniform });
       }
+      // the readback is asked for before the step ahead is submitted: it waits for this step only
+      const pending = this.reader.read();
       const pos = cache.length + T;
-      const next = this.pipelined && pos < cache.maxSeqLen ? this.runAhead(cache, pos) : undefined;
+      let next: number | undefined;
+      try {
+        next = this.pipelined && pos < cache.maxSeqLen ? this.runAhead(cache, pos) : undefined;
+      } catch (e) {
+        await pending.catch(() => undefined);
+        throw e;
+      }
       this.lastRecordMs = performance.now() - start;
-      const [id] = await this.reader.read();
+      const [id] = await pending;
       cache.length += T;
       if (next !== undefined) this.ahead = { cache, pos, id, dispatches: next };
       return id;

@@ -1,0 +1,64 @@
+// The qo side of the side-by-side GPU benchmark (bench/gpu/run.sh), bundled by build.mjs:
+//   node dist/main.mjs qo --dtype bf16|q8_0 [--prompt 512] [--gen 128] [--profile] [--submit-every N] [--dawn OPT]…
+//       times qo on the GPU (benchGpu) with random Qwen3-0.6B weights; one JSON object on stdout
+//   node dist/main.mjs gguf --dtype bf16|q8_0 --out FILE
+//       writes the same random weights as GGUF (F16 from bf16, Q8_0 as is) for llama.cpp, with
+//       @qo/bench's GGUF writer (apps/bench)
+import { parseArgs } from 'node:util';
+import { GPU_DAWN_OPTIONS, synthConfig, synthWeights } from '@qo/qwen3';
+import { benchGpu } from '../../apps/cli/src/bench/gpu.js';
+import type { Qwen3TextConfig } from '@qo/loader';
+import { writeQwen3Gguf } from '../../apps/bench/src/qwen3-gguf.js';
+import { vocabFromTokenizerJson } from '../../apps/bench/src/vocab.js';
+
+const PRESET = 'qwen3-0.6b';
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    dtype: { type: 'string', default: 'bf16' },
+    prompt: { type: 'string', default: '512' },
+    gen: { type: 'string', default: '128' },
+    runs: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
+    'submit-every': { type: 'string' },
+    'no-pipeline': { type: 'boolean', default: false },
+    // Dawn options, after GPU_DAWN_OPTIONS (what Qwen3GpuModel uses); --plain-dawn: only those given
+    // (none: Dawn's defaults, robust buffer access on)
+    dawn: { type: 'string', multiple: true },
+    'plain-dawn': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    tokenizer: { type: 'string', default: 'reference/fixtures/qwen3-e2e-chat/model/tokenizer.json' },
+    // smoke runs (lavapipe): fewer layers and a smaller vocabulary than the preset
+    layers: { type: 'string' },
+    vocab: { type: 'string' },
+  },
+});
+const config = {
+  ...synthConfig(PRESET),
+  ...(values.layers !== undefined && { num_hidden_layers: Number(values.layers) }),
+  ...(values.vocab !== undefined && { vocab_size: Number(values.vocab) }),
+};
+const dtype = values.dtype as 'bf16' | 'q8_0';
+if (dtype !== 'bf16' && dtype !== 'q8_0') throw new Error(`--dtype bf16|q8_0, got ${dtype}`);
+
+if (positionals[0] === 'qo') {
+  const r = await benchGpu({
+    synth: values.layers === undefined && values.vocab === undefined ? PRESET : config,
+    dtype,
+    prompt: Number(values.prompt),
+    gen: Number(values.gen),
+    runs: Number(values.runs),
+    profile: values.profile,
+    ...(values['submit-every'] !== undefined && { submitEvery: Number(values['submit-every']) }),
+    dawnOptions: values['plain-dawn'] ? (values.dawn ?? []) : [...GPU_DAWN_OPTIONS, ...(values.dawn ?? [])],
+    pipeline: !values['no-pipeline'],
+  });
+  console.log(JSON.stringify({ engine: 'qo', submit_every: values['submit-every'] ?? 'default', pipeline: !values['no-pipeline'], plain_dawn: values['plain-dawn'], dawn: values.dawn ?? [], ...r }));
+} else if (positionals[0] === 'gguf') {
+  if (values.out === undefined) throw new Error('gguf: --out FILE');
+  const weights = await synthWeights(config, { dtype }); // the weights benchGpu uploads (same preset, dtype and seed)
+  const vocab = vocabFromTokenizerJson(values.tokenizer, config.vocab_size);
+  writeQwen3Gguf(values.out, config as Qwen3TextConfig, weights, vocab, dtype === 'q8_0' ? 'Q8_0' : 'F16', `${PRESET} random ${dtype}`);
+} else {
+  throw new Error('usage: main.mjs qo|gguf [options]');
+}
