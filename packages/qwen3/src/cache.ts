@@ -2,7 +2,8 @@ import { ContextOverflowError } from './errors.js';
 
 /**
  * KV cache: per layer, keys and values after RoPE / as projected, [maxSeqLen, nKvHeads, headDim] f32.
- * Allocated once; `forward` appends. Explicit state: one cache per conversation.
+ * Allocated once (by `alloc`: the model's createCache puts it in its CPU backend's memory); `forward`
+ * appends. Explicit state: one cache per conversation.
  */
 export class KVCache {
   readonly k: Float32Array[];
@@ -14,9 +15,10 @@ export class KVCache {
     readonly numLayers: number,
     readonly maxSeqLen: number,
     readonly rowSize: number, // nKvHeads * headDim
+    alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
   ) {
-    this.k = Array.from({ length: numLayers }, () => new Float32Array(maxSeqLen * rowSize));
-    this.v = Array.from({ length: numLayers }, () => new Float32Array(maxSeqLen * rowSize));
+    this.k = Array.from({ length: numLayers }, () => alloc(maxSeqLen * rowSize));
+    this.v = Array.from({ length: numLayers }, () => alloc(maxSeqLen * rowSize));
   }
 
   /** Forget every token (buffers are kept). */

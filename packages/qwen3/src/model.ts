@@ -148,15 +148,8 @@ export class Qwen3ForCausalLM {
   createCache(maxSeqLen = this.config.max_position_embeddings): KVCache {
     const c = this.config;
     const row = c.num_key_value_heads * c.head_dim;
-    const cache = new KVCache(c.num_hidden_layers, maxSeqLen, row);
-    if (this.backend.kind !== 'js') {
-      // the wasm kernels read keys and values from their own memory (the arrays made above are never touched)
-      for (let l = 0; l < c.num_hidden_layers; l++) {
-        cache.k[l] = this.backend.f32(maxSeqLen * row);
-        cache.v[l] = this.backend.f32(maxSeqLen * row);
-      }
-      caches.register(cache, { backend: this.backend, arrays: [...cache.k, ...cache.v] });
-    }
+    const cache = new KVCache(c.num_hidden_layers, maxSeqLen, row, (n) => this.backend.f32(n)); // where the kernels read it
+    if (this.backend.kind !== 'js') caches.register(cache, { backend: this.backend, arrays: [...cache.k, ...cache.v] });
     return cache;
   }
 
