@@ -27,6 +27,7 @@ const { values } = parseArgs({
     dtypes: { type: 'string', default: 'q8_0,bf16' },
     json: { type: 'string' },
     'keep-gguf': { type: 'string' },
+    'wait-quiet': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -34,8 +35,11 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`usage: pnpm --filter @qo/bench compare [--preset qwen3-0.6b] [--threads N] [--prompt 128] [--gen 64]
                                     [--repeat 3] [--dtypes q8_0,bf16] [--json FILE] [--keep-gguf DIR]
+                                    [--wait-quiet LOAD]
 qo (qo bench --synth) against llama.cpp (node-llama-cpp, prebuilt CPU binary) on GGUFs of the same random
-weights: q8_0 vs Q8_0 and bf16 vs F16. Threads default to every core, for both.`);
+weights: q8_0 vs Q8_0 and bf16 vs F16. Threads default to every core, for both. On a shared machine,
+--wait-quiet 0.5 waits (up to 10 minutes) before each engine until the 1-minute load average is below 0.5;
+the load averages around each run are printed.`);
   process.exit(0);
 }
 
@@ -62,16 +66,27 @@ interface Numbers {
   runs: { prefill_tps: number; decode_tps: number; ttft_ms: number }[];
 }
 
-function runJson(what: string, args: string[]): Numbers {
+const quiet = values['wait-quiet'] === undefined ? undefined : Number(values['wait-quiet']);
+
+/** Waits (at most 10 minutes) until the 1-minute load average is below --wait-quiet. */
+function waitQuiet(): void {
+  if (quiet === undefined) return;
+  const until = Date.now() + 600_000;
+  while (os.loadavg()[0] >= quiet && Date.now() < until) spawnSync('sleep', ['5']);
+}
+
+function runJson(what: string, args: string[]): Numbers & { loadavg_before: number[]; loadavg_after: number[] } {
+  waitQuiet();
+  const before = os.loadavg();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): node ${args.join(' ')}`);
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as Numbers;
+  return { ...(JSON.parse(line) as Numbers), loadavg_before: before, loadavg_after: os.loadavg() };
 }
 
 const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 const tmp = values['keep-gguf'] ?? mkdtempSync(join(os.tmpdir(), 'qo-compare-'));
-const results: Record<string, { qo: Numbers; llama: Numbers; gguf_bytes: number }> = {};
+const results: Record<string, { qo: Numbers & { loadavg_before: number[]; loadavg_after: number[] }; llama: Numbers & { loadavg_before: number[]; loadavg_after: number[] }; gguf_bytes: number }> = {};
 try {
   for (const dtype of dtypes) {
     const format: GgufFormat = dtype === 'q8_0' ? 'Q8_0' : 'F16';
@@ -111,6 +126,8 @@ for (const [dtype, { qo, llama }] of Object.entries(results)) {
   lines.push(row('  time to 1st token', qo.ttft_ms, llama.ttft_ms, 'ms', 0));
   lines.push(row('  load', qo.load_ms, llama.load_ms, 'ms', 0));
   lines.push(row('  peak RSS', qo.peak_rss_bytes / 1e6, llama.peak_rss_bytes / 1e6, 'MB', 0));
+  const la = (n: { loadavg_before: number[]; loadavg_after: number[] }) => `${n.loadavg_before[0].toFixed(2)} → ${n.loadavg_after[0].toFixed(2)}`;
+  lines.push(`  1-min load average during the runs: qo ${la(qo)}, llama.cpp ${la(llama)}`);
   if (qo.weight_bytes !== undefined && qo.kv_cache_bytes !== undefined) {
     lines.push(`  qo peak RSS / (weights ${mb(qo.weight_bytes)} + KV cache ${mb(qo.kv_cache_bytes)}) = ${(qo.peak_rss_bytes / (qo.weight_bytes + qo.kv_cache_bytes)).toFixed(2)}`);
   }
