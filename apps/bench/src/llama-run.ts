@@ -1,5 +1,6 @@
 // Child process of compare.ts: llama.cpp (node-llama-cpp) on one GGUF, its own process so that its peak
 // RSS is its own. Prints one JSON line: load_ms, prefill_tps, decode_tps, ttft_ms, peak_rss_bytes, runs.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { llamaRun, openLlama } from './llama.js';
 
@@ -13,6 +14,8 @@ const R = Number(values.repeat ?? 3);
 if (values.gguf === undefined) throw new Error('llama-run: --gguf FILE is required');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** VmHWM (this process image's peak RSS; getrusage's maxrss would include the parent's at fork), as qo bench reports it. */
+const peakRss = () => Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? process.resourceUsage().maxRSS) * 1024;
 const s = await openLlama(values.gguf, P + G, T, P);
 try {
   const vocab = s.model.fileInfo.metadata.tokenizer.ggml.tokens.length;
@@ -27,7 +30,7 @@ try {
       prefill_tps: median(runs.map((r) => r.prefill_tps)),
       decode_tps: median(runs.map((r) => r.decode_tps)),
       ttft_ms: median(runs.map((r) => r.ttft_ms)),
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      peak_rss_bytes: peakRss(),
       threads: T,
       runs,
     }) + '\n',

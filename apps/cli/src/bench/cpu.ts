@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolveModel, type TextConfig } from '@qo/loader';
 import { Qwen3ForCausalLM, synthConfig, synthModel, type SynthPreset, type Qwen3Weights } from '@qo/qwen3';
@@ -51,6 +52,21 @@ export interface BenchCpuResult {
   kv_cache_bytes: number;
   runs: { prefill_tps: number; decode_tps: number; ttft_ms: number }[];
   profile?: CpuProfile;
+}
+
+/**
+ * This process's peak resident set: VmHWM of /proc/self/status on Linux (the high-water mark of this
+ * process image), else getrusage's maxrss, which on Linux also counts the parent's resident set at the
+ * fork that started this process.
+ */
+export function peakRssBytes(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function median(xs: number[]): number {
@@ -184,7 +200,7 @@ export async function benchCpu(opts: BenchCpuOptions): Promise<BenchCpuResult> {
       decode_tps: median(res.map((r) => r.decode_tps)),
       ttft_ms: median(res.map((r) => r.ttft_ms)),
       load_ms: loadMs,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      peak_rss_bytes: peakRssBytes(),
       weight_bytes: weightBytes(model.weights),
       kv_cache_bytes: cache.byteLength,
       runs: res,
