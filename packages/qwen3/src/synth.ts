@@ -83,14 +83,27 @@ const AMP = 0.05;
 /** f16 bits of AMP / 127, the Q8_0 block scale of such values. */
 const Q8_SCALE = f32ToF16(new Float32Array([AMP / 127]))[0];
 
+/** 65536 values uniform in (−AMP, AMP), as f32 and as bf16 bits (truncated), indexed by 16 random bits. */
+let uniform: { f32: Float32Array; bf16: Uint16Array } | undefined;
+function uniformTable(): { f32: Float32Array; bf16: Uint16Array } {
+  if (uniform !== undefined) return uniform;
+  const f32 = new Float32Array(65536);
+  for (let i = 0; i < 65536; i++) f32[i] = ((i + 0.5) / 65536) * 2 * AMP - AMP;
+  const bits = new Uint32Array(f32.buffer);
+  const bf16 = new Uint16Array(65536);
+  for (let i = 0; i < 65536; i++) bf16[i] = bits[i] >>> 16;
+  uniform = { f32, bf16 };
+  return uniform;
+}
+
 /**
- * Fills a weight with seeded random values: f32 and bf16 uniform in (−AMP, AMP) (bf16 by truncating the
- * f32 bits); q8_0 with int8 values uniform in [−127, 127] and every block scale f16(AMP / 127), which is
- * what quantizing such uniform values gives, generated as blocks directly.
+ * Fills a weight with seeded random values: f32 and bf16 uniform in (−AMP, AMP) on a 2^-16 grid (two
+ * values per 32 random bits, bf16 by truncating the f32 bits); q8_0 with int8 values uniform in
+ * [−127, 127] and every block scale f16(AMP / 127), which is what quantizing such uniform values gives,
+ * generated as blocks directly.
  */
 function fillRandom(w: Weight, state: number): void {
   let s = state;
-  const scale = (2 * AMP) / 2 ** 32;
   if (w.dtype === 'q8_0') {
     const qs = w.qs;
     for (let i = 0; i < qs.length; i += 4) {
@@ -109,20 +122,17 @@ function fillRandom(w: Weight, state: number): void {
     }
     return;
   }
+  const table = w.dtype === 'f32' ? uniformTable().f32 : uniformTable().bf16;
   const out = w.data;
-  const bits = new Uint32Array(1);
-  const f = new Float32Array(bits.buffer);
-  for (let i = 0; i < out.length; i++) {
+  let i = 0;
+  for (; i + 2 <= out.length; i += 2) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    const v = (s >>> 0) * scale - AMP;
-    if (w.dtype === 'f32') out[i] = v;
-    else {
-      f[0] = v;
-      out[i] = bits[0] >>> 16;
-    }
+    out[i] = table[s & 0xffff];
+    out[i + 1] = table[s >>> 16];
   }
+  if (i < out.length) out[i] = table[state & 0xffff];
 }
 
 /**
