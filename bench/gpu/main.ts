@@ -4,17 +4,21 @@
 //   node dist/main.mjs gguf --dtype bf16|q8_0 --out FILE
 //       writes the same random weights as GGUF (F16 from bf16, Q8_0 as is) for llama.cpp, with
 //       @qo/bench's GGUF writer (apps/bench)
+//   node dist/main.mjs micro [SUITE…]
+//       kernel micro-benchmarks (bench/gpu/micro): attention, matmul, decode, moe
 import { parseArgs } from 'node:util';
-import { GPU_DAWN_OPTIONS, synthConfig, synthWeights } from '@qo/qwen3';
+import { acquireDevice } from '@qo/gpu';
+import { GPU_DAWN_OPTIONS, synthConfig, synthWeights, type SynthPreset } from '@qo/qwen3';
 import { benchGpu } from '../../apps/cli/src/bench/gpu.js';
 import type { Qwen3TextConfig } from '@qo/loader';
 import { writeQwen3Gguf } from '../../apps/bench/src/qwen3-gguf.js';
 import { vocabFromTokenizerJson } from '../../apps/bench/src/vocab.js';
+import { SUITES } from './micro/index.js';
 
-const PRESET = 'qwen3-0.6b';
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
+    preset: { type: 'string', default: 'qwen3-0.6b' },
     dtype: { type: 'string', default: 'bf16' },
     prompt: { type: 'string', default: '512' },
     gen: { type: 'string', default: '128' },
@@ -33,6 +37,7 @@ const { positionals, values } = parseArgs({
     vocab: { type: 'string' },
   },
 });
+const PRESET = values.preset as SynthPreset;
 const config = {
   ...synthConfig(PRESET),
   ...(values.layers !== undefined && { num_hidden_layers: Number(values.layers) }),
@@ -59,6 +64,17 @@ if (positionals[0] === 'qo') {
   const weights = await synthWeights(config, { dtype }); // the weights benchGpu uploads (same preset, dtype and seed)
   const vocab = vocabFromTokenizerJson(values.tokenizer, config.vocab_size);
   writeQwen3Gguf(values.out, config as Qwen3TextConfig, weights, vocab, dtype === 'q8_0' ? 'Q8_0' : 'F16', `${PRESET} random ${dtype}`);
+} else if (positionals[0] === 'micro') {
+  const names = positionals.length > 1 ? positionals.slice(1) : Object.keys(SUITES);
+  const ctx = await acquireDevice({ dawnOptions: values['plain-dawn'] ? (values.dawn ?? []) : [...GPU_DAWN_OPTIONS, ...(values.dawn ?? [])] });
+  console.log(`adapter: ${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture} ${ctx.adapterInfo.description} ${JSON.stringify(ctx.features)}`);
+  for (const name of names) {
+    const suite = SUITES[name];
+    if (suite === undefined) throw new Error(`micro: no suite '${name}' (${Object.keys(SUITES).join(', ')})`);
+    console.log(`=== ${name}`);
+    await suite(ctx, (line) => console.log(line));
+  }
+  ctx.destroy();
 } else {
-  throw new Error('usage: main.mjs qo|gguf [options]');
+  throw new Error('usage: main.mjs qo|gguf|micro [options]');
 }
