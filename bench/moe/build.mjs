@@ -2,18 +2,11 @@
 // as strings), so they run where node_modules does not travel (the GPU machine). From the repo root:
 // node bench/moe/build.mjs
 /* global URL */
-import { readFile } from 'node:fs/promises';
+import { wgslRaw } from '../../scripts/esbuild-wgsl-raw.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../packages/gpu/package.json', import.meta.url));
 const { build } = await import(createRequire(require.resolve('tsup')).resolve('esbuild'));
-const wgslRaw = {
-  name: 'wgsl-raw',
-  setup(b) {
-    b.onResolve({ filter: /\.wgsl\?raw$/ }, (a) => ({ path: new URL(a.path.replace(/\?raw$/, ''), `file://${a.resolveDir}/`).pathname, namespace: 'wgsl-raw' }));
-    b.onLoad({ filter: /.*/, namespace: 'wgsl-raw' }, async (a) => ({ contents: await readFile(a.path, 'utf8'), loader: 'text' }));
-  },
-};
 await build({
   entryPoints: [new URL('synthetic-30b-a3b.ts', import.meta.url).pathname],
   bundle: true,
