@@ -2,9 +2,11 @@
 // for the rows r of one weight chunk, where n(x) = x, or, with `norm`, the RMSNorm of the row
 // (x / sqrt(mean(x²) + eps) · norm_w: the layer's input norm fused in, each workgroup computing
 // the row's mean square itself). With `accumulate` the result is added to out (a residual add
-// fused in). LANES invocations share a row: each strides over the row's groups of 8 columns, two
-// groups in flight per step, then the group is summed (subgroups where the adapter has them).
-// f32 accumulation whatever the weight dtype.
+// fused in). LANES invocations share a row: each strides over the row's units (WIDE groups of 8
+// columns, read by one w8dot / w16dot), UNROLL units in flight per step, then the group is summed
+// (subgroups where the adapter has them). With XS > 0 each workgroup first stages n(x) (the X8
+// include's activations, RMSNorm applied) in workgroup memory, so the SiLU·mul or norm of a column
+// is computed once per workgroup rather than once per weight. f32 accumulation whatever the weight dtype.
 
 #include WEIGHT
 #include REDUCE
@@ -27,12 +29,13 @@ struct Params {
 
 override WG: u32 = 256;   // invocations per workgroup
 override LANES: u32 = 32; // invocations per output row; WG / LANES rows per workgroup
+override UNROLL: u32 = 2; // units in flight per lane and step (1 to 4)
+override WIDE: u32 = 1;   // groups of 8 per unit: 1 (w8dot) or 2 (w16dot; k8s must be even)
+override XS: u32 = 0;     // 0: read x directly; else vec4s of staged n(x) (≥ 2 · k8s)
 
-fn dot8(w: mat2x4<f32>, x: mat2x4<f32>) -> f32 {
-  return dot(w[0], x[0]) + dot(w[1], x[1]);
-}
+var<workgroup> xs: array<vec4<f32>, max(XS, 1u)>;
 
-// n(x) for 8 columns from c
+// n(x) for 8 columns from c, read directly
 fn xn8(c: u32, inv: f32) -> mat2x4<f32> {
   let v = x8(p.x_offset, c, p.cols);
   if (p.norm == 0u) {
@@ -47,10 +50,60 @@ fn xn8(c: u32, inv: f32) -> mat2x4<f32> {
   return g;
 }
 
+// n(x) for 8 columns from c (a multiple of 8)
+fn xg(c: u32, inv: f32) -> mat2x4<f32> {
+  if (XS > 0u) {
+    return mat2x4<f32>(xs[c / 4u], xs[c / 4u + 1u]);
+  }
+  return xn8(c, inv);
+}
+
+// unit u of the row (its first column 8 · WIDE · u), weights from unit index `wu`
+fn udot(wu: u32, u: u32, inv: f32) -> f32 {
+  if (WIDE == 2u) {
+    return w16dot(wu, xg(16u * u, inv), xg(16u * u + 8u, inv));
+  }
+  return w8dot(wu, xg(8u * u, inv));
+}
+
+// stages n(x) (x8 activations, zero past cols) in xs; returns the RMSNorm's 1 / rms (1 without norm)
+fn stage(lane: Lane) -> f32 {
+  var ss = 0.0;
+  for (var g = lane.index; g < p.k8s; g += WG) {
+    var v = mat2x4<f32>();
+    if (8u * g < p.cols) {
+      v = x8(p.x_offset, 8u * g, p.cols);
+    }
+    xs[2u * g] = v[0];
+    xs[2u * g + 1u] = v[1];
+    ss += dot(v[0], v[0]) + dot(v[1], v[1]);
+  }
+  var inv = 1.0;
+  if (p.norm != 0u) {
+    inv = 1.0 / sqrt(reduce_sum(ss, lane, WG) / f32(p.cols) + p.eps);
+    for (var g = lane.index; g < p.k8s; g += WG) {
+      for (var h = 0u; h < 2u; h++) {
+        let c = 8u * g + 4u * h;
+        var s = vec4<f32>();
+        for (var j = 0u; j < 4u; j++) {
+          if (c + j < p.cols) {
+            s[j] = norm_w[c + j] * inv;
+          }
+        }
+        xs[2u * g + h] *= s;
+      }
+    }
+  }
+  workgroupBarrier();
+  return inv;
+}
+
 @compute @workgroup_size(WG)
 fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   var inv = 1.0;
-  if (p.norm != 0u) {
+  if (XS > 0u) {
+    inv = stage(lane);
+  } else if (p.norm != 0u) {
     var ss = 0.0;
     for (var i = lane.index; i < p.cols; i += WG) {
       let v = x1(p.x_offset + i);
@@ -60,22 +113,21 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   }
   let row = (wid.x + wid.y * nwg.x) * (WG / LANES) + lane.index / LANES;
   let l = lane.index % LANES;
-  var acc0 = 0.0;
-  var acc1 = 0.0;
+  var acc = array<f32, 4>();
   if (row < p.rows) {
-    let wrow = row * p.k8s;
-    var k = l;
-    for (; k + LANES < p.k8s; k += 2u * LANES) {
-      let w0 = w8(wrow + k);
-      let w1 = w8(wrow + k + LANES);
-      acc0 += dot8(w0, xn8(k * 8u, inv));
-      acc1 += dot8(w1, xn8((k + LANES) * 8u, inv));
+    let n = p.k8s / WIDE; // units per row
+    let wrow = row * n;
+    var u = l;
+    for (; u + (UNROLL - 1u) * LANES < n; u += UNROLL * LANES) {
+      for (var t = 0u; t < UNROLL; t++) {
+        acc[t] += udot(wrow + u + t * LANES, u + t * LANES, inv);
+      }
     }
-    if (k < p.k8s) {
-      acc0 += dot8(w8(wrow + k), xn8(k * 8u, inv));
+    for (; u < n; u += LANES) {
+      acc[0] += udot(wrow + u, u, inv);
     }
   }
-  let total = group_sum(acc0 + acc1, lane);
+  let total = group_sum((acc[0] + acc[1]) + (acc[2] + acc[3]), lane);
   if (l == 0u && row < p.rows) {
     let o = p.out_offset + row;
     out[o] = select(total, out[o] + total, p.accumulate != 0u);

@@ -4,8 +4,8 @@
 // weights are one chunk of a layer's stacked down tensor [E, H, I] (experts e0 .. e0 + ne; see
 // packages/qwen3/src/gpu-moe/layout.ts); selected experts outside the chunk are summed by that
 // chunk's dispatch (every chunk after the first accumulates). LANES invocations share an output
-// row and stride over its k · (I / 8) groups of 8 (all experts' columns as one row), four weight
-// loads in flight each; f32 accumulation whatever the weight dtype.
+// row and stride over its k · (k8s / WIDE) units of WIDE groups of 8 (all experts' columns as one
+// row), four units in flight each; f32 accumulation whatever the weight dtype.
 
 #include WEIGHT
 #include REDUCE
@@ -27,20 +27,22 @@ struct Params {
 
 override WG: u32 = 256;
 override LANES: u32 = 64;
+override WIDE: u32 = 1; // groups of 8 per unit: 1 (w8dot) or 2 (w16dot; k8s must be even)
 
 const MAX_K = 32u;
 var<workgroup> rt_row: array<u32, MAX_K>; // weight row 0 of slot j's expert in this chunk
 var<workgroup> rt_w: array<f32, MAX_K>;   // its routing weight; 0 when the expert is in another chunk
 
-fn dot8(w: mat2x4<f32>, x: mat2x4<f32>) -> f32 {
-  return dot(w[0], x[0]) + dot(w[1], x[1]);
-}
-
-// group q of the row's k · k8s groups: slot j = q / k8s, its weight · (its weights · act[j])
+// unit q of the row's k · (k8s / WIDE) units: slot j = q / units, its weight · (its weights · act[j])
 fn term(row: u32, q: u32) -> f32 {
-  let j = q / p.k8s;
-  let kk = q % p.k8s;
-  return rt_w[j] * dot8(w8((rt_row[j] + row) * p.k8s + kk), x8(j * p.cols, kk * 8u, p.cols));
+  let n = p.k8s / WIDE;
+  let j = q / n;
+  let kk = q % n;
+  let wu = (rt_row[j] + row) * n + kk;
+  if (WIDE == 2u) {
+    return rt_w[j] * w16dot(wu, x8(j * p.cols, 16u * kk, p.cols), x8(j * p.cols, 16u * kk + 8u, p.cols));
+  }
+  return rt_w[j] * w8dot(wu, x8(j * p.cols, 8u * kk, p.cols));
 }
 
 @compute @workgroup_size(WG)
@@ -57,7 +59,7 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let l = lane.index % LANES;
   var acc = 0.0;
   if (row < p.rows) {
-    let n = p.k * p.k8s;
+    let n = p.k * (p.k8s / WIDE);
     var q = l;
     for (; q + 3u * LANES < n; q += 4u * LANES) {
       acc += (term(row, q) + term(row, q + LANES)) + (term(row, q + 2u * LANES) + term(row, q + 3u * LANES));

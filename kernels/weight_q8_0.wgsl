@@ -17,3 +17,17 @@ fn w8(i: u32) -> mat2x4<f32> {
   let s = d[i / 4u];
   return mat2x4<f32>(i8x4(q.x) * s, i8x4(q.y) * s);
 }
+
+// w8dot(i, x) = w8(i) · x with the block scale applied once to the sum (1 multiply per 8 weights,
+// not 8). w16dot(u, x0, x1): groups 2u, 2u + 1 (half a block: k8s is always a multiple of 4) · [x0, x1],
+// here as two 8-byte loads; weight_q8_0_x16.wgsl reads them as one 16-byte load.
+fn w8dot(i: u32, x: mat2x4<f32>) -> f32 {
+  let q = qs[i];
+  return (dot(i8x4(q.x), x[0]) + dot(i8x4(q.y), x[1])) * d[i / 4u];
+}
+
+fn w16dot(u: u32, x0: mat2x4<f32>, x1: mat2x4<f32>) -> f32 {
+  let a = qs[2u * u];
+  let b = qs[2u * u + 1u];
+  return ((dot(i8x4(a.x), x0[0]) + dot(i8x4(a.y), x0[1])) + (dot(i8x4(b.x), x1[0]) + dot(i8x4(b.y), x1[1]))) * d[u / 2u];
+}

@@ -5,6 +5,7 @@ import argmax from '../../../kernels/argmax.wgsl?raw';
 import attention from '../../../kernels/attention.wgsl?raw';
 import attentionCombine from '../../../kernels/attention_combine.wgsl?raw';
 import attentionCore from '../../../kernels/attention_core.wgsl?raw';
+import attentionPrefill from '../../../kernels/attention_prefill.wgsl?raw';
 import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
 import attentionTiled from '../../../kernels/attention_tiled.wgsl?raw';
 import embedding from '../../../kernels/embedding.wgsl?raw';
@@ -21,6 +22,7 @@ import siluMul from '../../../kernels/silu_mul.wgsl?raw';
 import weightBf16 from '../../../kernels/weight_bf16.wgsl?raw';
 import weightF32 from '../../../kernels/weight_f32.wgsl?raw';
 import weightQ8_0 from '../../../kernels/weight_q8_0.wgsl?raw';
+import weightQ8_0X16 from '../../../kernels/weight_q8_0_x16.wgsl?raw';
 import x8 from '../../../kernels/x8.wgsl?raw';
 import x8SiluMul from '../../../kernels/x8_silu_mul.wgsl?raw';
 import x8Vec4 from '../../../kernels/x8_vec4.wgsl?raw';
@@ -33,6 +35,7 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'attention.wgsl': attention,
   'attention_combine.wgsl': attentionCombine,
   'attention_core.wgsl': attentionCore,
+  'attention_prefill.wgsl': attentionPrefill,
   'attention_split.wgsl': attentionSplit,
   'attention_tiled.wgsl': attentionTiled,
   'embedding.wgsl': embedding,
@@ -49,6 +52,7 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'weight_bf16.wgsl': weightBf16,
   'weight_f32.wgsl': weightF32,
   'weight_q8_0.wgsl': weightQ8_0,
+  'weight_q8_0_x16.wgsl': weightQ8_0X16,
   'x8.wgsl': x8,
   'x8_silu_mul.wgsl': x8SiluMul,
   'x8_vec4.wgsl': x8Vec4,

@@ -3,7 +3,7 @@ import { GpuShapeError } from '../errors.js';
 import type { Recorder } from '../recorder.js';
 import type { GpuTensor } from '../tensor.js';
 import { weightVariant, type GpuWeight } from '../weights.js';
-import { grid, reduceInclude } from './common.js';
+import { gemv } from './gemv.js';
 
 export interface MatmulArgs {
   /** [T, rows] (or rows written at `outOffset` with row stride `outStride`). */
@@ -27,8 +27,6 @@ export interface MatmulArgs {
   /** Each activation row is [gate, up] (2 · cols values) and the matmul reads silu(gate) · up (down_proj fused with the MLP activation). */
   siluMulInput?: boolean;
 }
-
-const GEMV_WG = 256;
 
 /** The X8 include: how activations are read. */
 function x8Include(a: MatmulArgs, cols: number, xOffset: number, xStride: number): string {
@@ -65,28 +63,7 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const wv = weightVariant(w.dtype);
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
-  if (T === 1) {
-    // one subgroup-sized group of lanes per row (at least 32); 64 for long rows
-    const lanes = Math.max(w.cols >= 4096 ? 64 : 32, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
-    const p = ctx.pipeline({
-      file: 'gemv.wgsl',
-      includes: { WEIGHT: wv.include, REDUCE: reduceInclude(ctx, lanes), X8 },
-      constants: { WG: GEMV_WG, LANES: lanes },
-      bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read'],
-    });
-    // without a norm the norm binding is never read; x stands in for it
-    const normW = a.norm?.weight ?? x;
-    for (const c of w.chunks) {
-      rec.dispatch(
-        p,
-        [x, out, c.w, c.d, normW],
-        'uuuuuuuf',
-        [c.rows, w.cols, w.k8s, xOffset, outOffset + c.row0, acc, a.norm === undefined ? 0 : 1, a.norm?.eps ?? 0],
-        grid(ctx, Math.ceil(c.rows / (GEMV_WG / lanes))),
-      );
-    }
-    return;
-  }
+  if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
   const p = ctx.pipeline({
     file: 'matmul.wgsl',
     includes: { WEIGHT: wv.include, X8 },

@@ -1,4 +1,4 @@
-import { matmul, rmsnorm, type GpuContext, type GpuTensor, type GpuWeightDType, type Pipeline, type Recorder } from '@qo/gpu';
+import { matmul, packedK8s, rmsnorm, type GpuContext, type GpuTensor, type GpuWeightDType, type Pipeline, type Recorder } from '@qo/gpu';
 import type { Qwen3MoeTextConfig } from '@qo/loader';
 import { GpuMoeArgumentError, GpuMoeConfigError } from './errors.js';
 import type { GpuExperts } from './layout.js';
@@ -18,6 +18,13 @@ export interface GpuSparseMoeOptions {
    * 32 to 256; default 32, the fastest of 32/64/128 measured on an H100, BENCHMARKS.md).
    */
   lanes?: { gateUp?: number; down?: number };
+  /**
+   * Decode kernel choices (the `override` constants of moe_gate_up.wgsl / moe_down.wgsl): `wide: 2`
+   * reads 16 weights per load step (`x16`: q8_0 values as one 16-byte load), `unroll` units of each
+   * gate/up row in flight (1 to 4, default 2), `stage` the normalized input in workgroup memory once
+   * per workgroup (default: when it fits). Defaults as benchmarked in bench/gpu/micro/moe.ts.
+   */
+  decode?: { wide?: 1 | 2; x16?: boolean; unroll?: number; stage?: boolean };
 }
 
 export interface SparseMoeCallOptions {
@@ -42,6 +49,8 @@ const WG = 256;
 const TILE_ROWS = 32;
 /** Invocations per workgroup of moe_topk.wgsl (one token each). */
 const TOPK_WG = 64;
+/** Workgroup memory of moe_gate_up.wgsl besides the staged input: top-k scratch (≤ 2 KiB + 2 · WG words) and the reduction's WG floats. */
+const STAGE_SLACK = 2048 + 4 * MAX_TOP_K * 2 + 12 * WG;
 
 interface Kernels {
   gateUp: Pipeline;
@@ -130,7 +139,17 @@ export class GpuSparseMoe {
     for (const [name, v] of Object.entries(lanes)) {
       if (![32, 64, 128, 256].includes(v)) throw new GpuMoeConfigError(`GpuSparseMoe: lanes.${name} must be 32, 64, 128 or 256, got ${v}`);
     }
-    return new GpuSparseMoe(ctx, shape, o, t, await kernels(ctx, shape, o.dtype, lanes));
+    const dc = o.decode ?? {};
+    if (dc.unroll !== undefined && ![1, 2, 3, 4].includes(dc.unroll)) throw new GpuMoeConfigError(`GpuSparseMoe: decode.unroll must be 1 to 4, got ${dc.unroll}`);
+    if (dc.x16 === true && (o.dtype !== 'q8_0' || dc.wide !== 2)) throw new GpuMoeConfigError(`GpuSparseMoe: decode.x16 is for q8_0 experts with decode.wide = 2`);
+    const stageFits = 32 * packedK8s(o.dtype, H) + STAGE_SLACK <= ctx.maxWorkgroupStorageBytes;
+    if (dc.stage === true && !stageFits) throw new GpuMoeConfigError(`GpuSparseMoe: decode.stage needs more workgroup memory than the device's ${ctx.maxWorkgroupStorageBytes} bytes`);
+    const wide = dc.wide ?? 1;
+    if (wide === 2 && (packedK8s(o.dtype, H) % 2 !== 0 || packedK8s(o.dtype, I) % 2 !== 0)) {
+      throw new GpuMoeConfigError(`GpuSparseMoe: decode.wide = 2 needs hidden_size and moe_intermediate_size in whole groups of 16 columns`);
+    }
+    const decode = { wide, x16: dc.x16 ?? false, unroll: dc.unroll ?? 2, stage: dc.stage ?? stageFits };
+    return new GpuSparseMoe(ctx, shape, o, t, await kernels(ctx, shape, o.dtype, lanes, decode));
   }
 
   /** Frees the scratch (the weights belong to the caller). */
@@ -262,7 +281,13 @@ function x8For(cols: number): string {
   return cols % 8 === 0 ? 'x8_vec4.wgsl' : 'x8.wgsl';
 }
 
-async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType, want: { gateUp: number; down: number }): Promise<Kernels> {
+async function kernels(
+  ctx: GpuContext,
+  s: SparseMoeShape,
+  dtype: GpuWeightDType,
+  want: { gateUp: number; down: number },
+  dc: { wide: 1 | 2; x16: boolean; unroll: number; stage: boolean },
+): Promise<Kernels> {
   const H = s.hidden_size;
   const I = s.moe_intermediate_size;
   // a group of lanes holds whole subgroups (reduce_subgroup.wgsl); the shared-memory reductions take any power of two
@@ -270,16 +295,17 @@ async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType
   const downLanes = Math.max(want.down, ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0);
   const reduce = (lanes: number): string => (subgroupsFit(ctx, lanes) ? 'reduce_subgroup.wgsl' : 'reduce_shared.wgsl');
   const subTopk = subgroupsFit(ctx, TOPK_WG);
-  const WEIGHT = `weight_${dtype}.wgsl`;
+  const WEIGHT = dc.x16 ? 'weight_q8_0_x16.wgsl' : `weight_${dtype}.wgsl`;
+  const XS = dc.stage ? 2 * packedK8s(dtype, H) : 0;
   const d = dtype === 'q8_0' ? ('read' as const) : undefined;
   const [gateUp, down, topk, route, gateUpTiled, downTiled, combine] = await Promise.all([
     moePipeline(ctx, {
       file: 'moe_gate_up.wgsl',
       includes: { WEIGHT, REDUCE: reduce(gateUpLanes), TOPK: subgroupsFit(ctx, gateUpLanes) ? 'moe_topk_subgroup.wgsl' : 'moe_topk_shared.wgsl', X8: x8For(H) },
-      constants: { WG, LANES: gateUpLanes },
+      constants: { WG, LANES: gateUpLanes, UNROLL: dc.unroll, WIDE: dc.wide, XS },
       bindings: ['read', 'rw', 'read', d, 'read', 'read', 'rw'],
     }),
-    moePipeline(ctx, { file: 'moe_down.wgsl', includes: { WEIGHT, REDUCE: reduce(downLanes), X8: x8For(I) }, constants: { WG, LANES: downLanes }, bindings: ['read', 'rw', 'read', d, 'read'] }),
+    moePipeline(ctx, { file: 'moe_down.wgsl', includes: { WEIGHT, REDUCE: reduce(downLanes), X8: x8For(I) }, constants: { WG, LANES: downLanes, WIDE: dc.wide }, bindings: ['read', 'rw', 'read', d, 'read'] }),
     moePipeline(ctx, {
       file: 'moe_topk.wgsl',
       includes: { REDUCE: subTopk ? 'reduce_subgroup.wgsl' : 'reduce_shared.wgsl', TOPK: subTopk ? 'moe_topk_subgroup.wgsl' : 'moe_topk_shared.wgsl' },
@@ -287,8 +313,8 @@ async function kernels(ctx: GpuContext, s: SparseMoeShape, dtype: GpuWeightDType
       bindings: ['read', 'rw'],
     }),
     moePipeline(ctx, { file: 'moe_route.wgsl', bindings: ['read', 'rw'] }),
-    moePipeline(ctx, { file: 'moe_gate_up_tiled.wgsl', includes: { WEIGHT, X8: x8For(H) }, bindings: ['read', 'rw', 'read', d, 'read'] }),
-    moePipeline(ctx, { file: 'moe_down_tiled.wgsl', includes: { WEIGHT, X8: x8For(I) }, bindings: ['read', 'rw', 'read', d, 'read'] }),
+    moePipeline(ctx, { file: 'moe_gate_up_tiled.wgsl', includes: { WEIGHT: `weight_${dtype}.wgsl`, X8: x8For(H) }, bindings: ['read', 'rw', 'read', d, 'read'] }),
+    moePipeline(ctx, { file: 'moe_down_tiled.wgsl', includes: { WEIGHT: `weight_${dtype}.wgsl`, X8: x8For(I) }, bindings: ['read', 'rw', 'read', d, 'read'] }),
     moePipeline(ctx, { file: 'moe_combine.wgsl', constants: { WG: 256 }, bindings: ['read', 'rw', 'read', 'read'] }),
   ]);
   return { gateUp, down, topk, route, gateUpTiled, downTiled, combine, gateUpLanes, downLanes };
