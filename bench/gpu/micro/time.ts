@@ -3,6 +3,12 @@
 // queries around the pass when the adapter has them, else the wall time to onSubmittedWorkDone.
 import { Recorder, type GpuContext } from '@qo/gpu';
 
+// WebGPU flag values (spec constants): plain Node has no GPUBufferUsage / GPUMapMode globals
+const QUERY_RESOLVE = 0x0200;
+const COPY_SRC = 0x0004;
+const COPY_DST = 0x0008;
+const MAP_READ = 0x0001;
+
 export interface OpTime {
   /** Milliseconds per op (the median of `reps` passes of `iters` ops each). */
   ms: number;
@@ -15,8 +21,8 @@ export async function timeOp(ctx: GpuContext, record: (rec: Recorder) => void, i
   const rec = new Recorder(ctx);
   const ts = ctx.features.timestampQuery;
   const qs = ts ? ctx.device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
-  const resolve = ts ? ctx.device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
-  const read = ts ? ctx.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : undefined;
+  const resolve = ts ? ctx.device.createBuffer({ size: 16, usage: QUERY_RESOLVE | COPY_SRC }) : undefined;
+  const read = ts ? ctx.device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST }) : undefined;
   const one = async (n: number): Promise<number> => {
     const enc = ctx.device.createCommandEncoder();
     const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
@@ -34,7 +40,7 @@ export async function timeOp(ctx: GpuContext, record: (rec: Recorder) => void, i
     const wall = performance.now() - t0;
     ctx.check();
     if (read) {
-      await read.mapAsync(GPUMapMode.READ);
+      await read.mapAsync(MAP_READ);
       const t = new BigUint64Array(read.getMappedRange().slice(0));
       read.unmap();
       return Number(t[1] - t[0]) / 1e6;
