@@ -1,6 +1,7 @@
 import { attention as cpuAttention, rmsnorm as cpuRmsnorm, rope as cpuRope, ropeInit, type RopeParameters } from '@qo/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Recorder, attention, attentionPartialsSize, ropeQk, ropeTable, type GpuContext } from '../src/index.js';
+import { Recorder, attention, attentionPartialsSize, ropeQk, ropeTable, type AttentionArgs, type GpuContext } from '../src/index.js';
+import { ATTENTION_PREFILL_TILES, attentionPrefillStorage, type AttentionPrefillTile } from '../src/ops/attention.js';
 import { randn, relL2, rng, testContext } from './helpers.js';
 
 // f32 compute on both sides (the CPU in double where it accumulates): rel L2 ≤ 1e-5.
@@ -133,5 +134,81 @@ describe.each(contexts)('ropeQk and attention on the GPU (%s) match @qo/tensor',
     expect(ctx?.maxWorkgroupStorageBytes).toBeGreaterThanOrEqual(26 * 1024); // lavapipe runs the tiled kernel
     rec.submit();
     expect(relL2(await c.read(out), want)).toBeLessThanOrEqual(F32_BOUND);
+  });
+});
+
+// Every prefill tile a benchmark may pick (bench/gpu/micro/attention.ts), on odd sizes: T not a multiple
+// of the rows, S > T, GQA ratios 1, 2, 8, headDim not a multiple of 32 (columns left idle).
+const PREFILL_TILES: AttentionPrefillTile[] = [
+  ...ATTENTION_PREFILL_TILES,
+  { rows: 32, keys: 32, rowsPerInvocation: 1, kvTiles: 1 },
+  { rows: 32, keys: 16, rowsPerInvocation: 2, kvTiles: 2 },
+  { rows: 64, keys: 16, rowsPerInvocation: 2, kvTiles: 1 },
+  { rows: 64, keys: 16, rowsPerInvocation: 4, kvTiles: 1 },
+  { rows: 16, keys: 64, rowsPerInvocation: 4, kvTiles: 1 },
+  { rows: 24, keys: 24, rowsPerInvocation: 3, kvTiles: 2 },
+];
+const PREFILL_SHAPES = [
+  // name, T, S, nHeads, nKvHeads, headDim
+  ['GQA 2', 37, 37, 4, 2, 64],
+  ['GQA 8 after a past', 45, 130, 8, 1, 32],
+  ['MHA, headDim 20', 21, 50, 3, 3, 20],
+  ['GQA 2, headDim 128', 19, 40, 4, 2, 128],
+] as const;
+
+async function checkAttention(
+  c: GpuContext,
+  [T, S, nH, nKv, hd]: readonly [number, number, number, number, number],
+  prefill: AttentionArgs['prefill'],
+): Promise<number> {
+  const r = rng(S * 7 + hd + T);
+  const q = randn(r, T * nH * hd, 1);
+  const k = randn(r, S * nKv * hd, 1);
+  const v = randn(r, S * nKv * hd, 1);
+  const scale = hd ** -0.5;
+  const want = new Float32Array(T * nH * hd);
+  cpuAttention(want, q, k, v, { T, S, nHeads: nH, nKvHeads: nKv, headDim: hd, scale }, new Float32Array(S));
+  const maxSeq = S + 5; // rows past S are poison and must not be read
+  const kFull = new Float32Array(maxSeq * nKv * hd).fill(1e30);
+  const vFull = new Float32Array(maxSeq * nKv * hd).fill(Number.NaN);
+  kFull.set(k);
+  vFull.set(v);
+  const [gq, kc, vc, out] = await Promise.all([
+    c.upload(q, [T, nH, hd], 'q'),
+    c.upload(kFull, [maxSeq, nKv, hd], 'k cache'),
+    c.upload(vFull, [maxSeq, nKv, hd], 'v cache'),
+    c.tensor('f32', [T, nH, hd], 'out'),
+  ]);
+  const rec = new Recorder(c).begin();
+  attention(rec, { out, q: gq, kCache: kc, vCache: vc, T, S, nHeads: nH, nKvHeads: nKv, headDim: hd, scale, prefill });
+  expect(rec.dispatches).toBe(1);
+  rec.submit();
+  return relL2(await c.read(out), want);
+}
+
+describe('attention prefill tiles on the GPU match @qo/tensor', () => {
+  const c = contexts[0][1];
+  const run = it.skipIf(c === undefined);
+  const cases = PREFILL_SHAPES.flatMap(([name, ...shape]) =>
+    [...PREFILL_TILES, 'tiled16' as const]
+      .filter((t) => t === 'tiled16' || attentionPrefillStorage(t, shape[4]) <= 32768) // lavapipe's workgroup memory
+      .map((t) => [name, JSON.stringify(t), shape, t] as const),
+  );
+
+  run.each(cases)('%s, tile %s', async (_n, _t, shape, tile) => {
+    expect(await checkAttention(c as GpuContext, shape, tile)).toBeLessThanOrEqual(F32_BOUND);
+  });
+
+  run('the tiles of headDim 128 that lavapipe cannot hold are those of the H100 only', () => {
+    const over = PREFILL_TILES.filter((t) => attentionPrefillStorage(t, 128) > 32768);
+    expect(over.every((t) => attentionPrefillStorage(t, 128) <= 48 * 1024)).toBe(true);
+    expect(c?.maxWorkgroupStorageBytes).toBe(32768);
+  });
+
+  run('a tile that does not fit, or a bad one, is an error', async () => {
+    const big = { rows: 256, keys: 64, rowsPerInvocation: 4, kvTiles: 2 } as const;
+    await expect(checkAttention(c as GpuContext, [5, 5, 2, 1, 128], big)).rejects.toThrow(/workgroup memory/);
+    await expect(checkAttention(c as GpuContext, [5, 5, 2, 1, 8], { ...big, rows: 30 })).rejects.toThrow(/multiple of rowsPerInvocation/);
+    await expect(checkAttention(c as GpuContext, [1, 5, 2, 1, 8], 'tiled16')).rejects.toThrow(/T > 1/);
   });
 });
