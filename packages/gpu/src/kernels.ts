@@ -6,7 +6,6 @@ import attention from '../../../kernels/attention.wgsl?raw';
 import attentionCombine from '../../../kernels/attention_combine.wgsl?raw';
 import attentionCore from '../../../kernels/attention_core.wgsl?raw';
 import attentionPrefill from '../../../kernels/attention_prefill.wgsl?raw';
-import attentionPrefill from '../../../kernels/attention_prefill.wgsl?raw';
 import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
 import attentionTiled from '../../../kernels/attention_tiled.wgsl?raw';
 import embedding from '../../../kernels/embedding.wgsl?raw';
@@ -36,7 +35,6 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'attention.wgsl': attention,
   'attention_combine.wgsl': attentionCombine,
   'attention_core.wgsl': attentionCore,
-  'attention_prefill.wgsl': attentionPrefill,
   'attention_prefill.wgsl': attentionPrefill,
   'attention_split.wgsl': attentionSplit,
   'attention_tiled.wgsl': attentionTiled,
