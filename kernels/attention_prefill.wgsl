@@ -9,6 +9,8 @@
 //           turns its own scores into probabilities and keeps a partial row sum;
 //   P·V:    the same invocation accumulates the vec4 columns tk + 8·c of its RQ rows in registers.
 // Tiles are padded by one vec4 a row so that 8 rows read at one column hit 8 distinct banks.
+// PREFETCH = 1 loads the next K tile into registers during P·V and the V tile during the softmax,
+// so that global-memory latency overlaps arithmetic rather than waiting at a barrier.
 // The blocks with the most keys are dispatched first (they finish last).
 
 struct Params {
@@ -31,6 +33,7 @@ override BQ: u32 = 32u;        // rows per workgroup, a multiple of RQ
 override BK: u32 = 32u;        // keys per step, a multiple of 8, at most 8 · MAX_KPT
 override RQ: u32 = 2u;         // rows per invocation, at most MAX_RQ
 override KV_TILES: u32 = 1u;   // 1: the V tile reuses the K tile's memory; 2: both staged at once
+override PREFETCH: u32 = 0u;   // 1: the next tile's first PF · NT vec4s are loaded into registers during the current step
 override NT: u32 = BQ / RQ * 8u;            // invocations
 override HP: u32 = HD4 + 1u;                // padded row of a tile, vec4s
 override QS_LEN: u32 = BQ * HP;
@@ -42,12 +45,30 @@ const TK = 8u;       // invocations sharing a row (across keys, then across colu
 const MAX_RQ = 4u;
 const MAX_KPT = 8u;  // keys per invocation and step
 const CPT = 4u;      // vec4 columns per invocation and row (HD4 ≤ 32)
+const PF = 8u;       // vec4s of a tile prefetched per invocation
 const NEG_MAX = -3.4028234e38; // stands for -inf (a masked score)
 
 var<workgroup> qs: array<vec4<f32>, QS_LEN>;  // [BQ][HP]
 var<workgroup> kvs: array<vec4<f32>, KV_LEN>; // [KV_TILES][BK][HP]: K, then V (the same tile when KV_TILES = 1)
 var<workgroup> ps: array<vec4<f32>, PS_LEN>;  // [BQ][BK / 4] probabilities
 var<workgroup> mx: array<vec4<f32>, MX_LEN>;  // [BQ][8 / 4] partial row maxima, then partial row sums
+
+// Element e of the tile of K (or V) rows s0 .. s0 + BK − 1 of KV head kvh: zero past the n_keys keys.
+fn load_k(e: u32, s0: u32, n_keys: u32, kvh: u32) -> vec4<f32> {
+  let r = s0 + e / HD4;
+  if (r >= n_keys) {
+    return vec4<f32>();
+  }
+  return k_cache[(r * p.n_kv_heads + kvh) * HD4 + e % HD4];
+}
+
+fn load_v(e: u32, s0: u32, n_keys: u32, kvh: u32) -> vec4<f32> {
+  let r = s0 + e / HD4;
+  if (r >= n_keys) {
+    return vec4<f32>();
+  }
+  return v_cache[(r * p.n_kv_heads + kvh) * HD4 + e % HD4];
+}
 
 @compute @workgroup_size(NT)
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -61,7 +82,8 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   let RS = BQ / RQ;
   let KPT = BK / TK;
   let v_base = (KV_TILES - 1u) * BK * HP;
-  let kv_stride4 = p.n_kv_heads * HD4;
+  let TILE = BK * HD4; // vec4s of a K or V tile
+  let LOADS = (TILE + NT - 1u) / NT;
 
   for (var e = li; e < BQ * HD4; e += NT) {
     let r = e / HD4;
@@ -88,23 +110,38 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   }
   let n_keys = past + (min(r0 + BQ, n_rows) - 1u) / G + 1u; // keys visible to the block's last row
 
-  for (var s0 = 0u; s0 < n_keys; s0 += BK) {
-    workgroupBarrier(); // the previous step's reads are done (and q is staged)
-    for (var e = li; e < BK * HD4; e += NT) {
-      let r = e / HD4;
-      let c = e % HD4;
-      var kv = vec4<f32>();
-      var vv = vec4<f32>();
-      if (s0 + r < n_keys) {
-        let b = (s0 + r) * kv_stride4 + kvh * HD4 + c;
-        kv = k_cache[b];
+  var kreg: array<vec4<f32>, PF>;
+  var vreg: array<vec4<f32>, PF>;
+  if (PREFETCH == 1u) {
+    for (var i = 0u; i < min(LOADS, PF); i++) {
+      let e = li + i * NT;
+      if (e < TILE) {
+        kreg[i] = load_k(e, 0u, n_keys, kvh);
         if (KV_TILES == 2u) {
-          vv = v_cache[b];
+          vreg[i] = load_v(e, 0u, n_keys, kvh);
         }
       }
-      kvs[r * HP + c] = kv;
-      if (KV_TILES == 2u) {
-        kvs[v_base + r * HP + c] = vv;
+    }
+  }
+
+  for (var s0 = 0u; s0 < n_keys; s0 += BK) {
+    workgroupBarrier(); // the previous step's reads are done (and q is staged)
+    for (var i = 0u; i < LOADS; i++) {
+      let e = li + i * NT;
+      if (e < TILE) {
+        let at = (e / HD4) * HP + e % HD4;
+        if (PREFETCH == 1u && i < PF) {
+          kvs[at] = kreg[i];
+        } else {
+          kvs[at] = load_k(e, s0, n_keys, kvh);
+        }
+        if (KV_TILES == 2u) {
+          if (PREFETCH == 1u && i < PF) {
+            kvs[v_base + at] = vreg[i];
+          } else {
+            kvs[v_base + at] = load_v(e, s0, n_keys, kvh);
+          }
+        }
       }
     }
     workgroupBarrier();
@@ -133,6 +170,14 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       }
       mx[(tr + RS * j) * 2u + tk / 4u][tk % 4u] = mt;
     }
+    if (KV_TILES == 1u && PREFETCH == 1u) { // the V tile's loads overlap the softmax
+      for (var i = 0u; i < min(LOADS, PF); i++) {
+        let e = li + i * NT;
+        if (e < TILE) {
+          vreg[i] = load_v(e, s0, n_keys, kvh);
+        }
+      }
+    }
     workgroupBarrier();
     for (var j = 0u; j < RQ; j++) {
       let row = tr + RS * j;
@@ -153,17 +198,30 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       l[j] = lj;
     }
     if (KV_TILES == 1u) { // every K read is done (barrier above): V takes the tile
-      for (var e = li; e < BK * HD4; e += NT) {
-        let r = e / HD4;
-        let c = e % HD4;
-        var vv = vec4<f32>();
-        if (s0 + r < n_keys) {
-          vv = v_cache[(s0 + r) * kv_stride4 + kvh * HD4 + c];
+      for (var i = 0u; i < LOADS; i++) {
+        let e = li + i * NT;
+        if (e < TILE) {
+          let at = (e / HD4) * HP + e % HD4;
+          if (PREFETCH == 1u && i < PF) {
+            kvs[at] = vreg[i];
+          } else {
+            kvs[at] = load_v(e, s0, n_keys, kvh);
+          }
         }
-        kvs[r * HP + c] = vv;
       }
     }
     workgroupBarrier();
+    if (PREFETCH == 1u) { // the next step's loads overlap P·V
+      for (var i = 0u; i < min(LOADS, PF); i++) {
+        let e = li + i * NT;
+        if (e < TILE) {
+          kreg[i] = load_k(e, s0 + BK, n_keys, kvh);
+          if (KV_TILES == 2u) {
+            vreg[i] = load_v(e, s0 + BK, n_keys, kvh);
+          }
+        }
+      }
+    }
     for (var k4 = 0u; k4 < BK / 4u; k4++) {
       var pv: array<vec4<f32>, MAX_RQ>;
       for (var j = 0u; j < RQ; j++) {

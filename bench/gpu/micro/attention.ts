@@ -16,10 +16,11 @@ const VARIANTS: [string, Variant | undefined][] = [
   ['q32 k16 r2', { rows: 32, keys: 16, rowsPerInvocation: 2, kvTiles: 1 }],
   ['q32 k16 r2 kv2', { rows: 32, keys: 16, rowsPerInvocation: 2, kvTiles: 2 }],
   ['q16 k16 r2', { rows: 16, keys: 16, rowsPerInvocation: 2, kvTiles: 1 }],
-  ['q16 k64 r4', { rows: 16, keys: 64, rowsPerInvocation: 4, kvTiles: 1 }],
-  ['q64 k16 r2', { rows: 64, keys: 16, rowsPerInvocation: 2, kvTiles: 1 }],
-  ['q64 k16 r4', { rows: 64, keys: 16, rowsPerInvocation: 4, kvTiles: 1 }],
-  ['q24 k24 r3 kv2', { rows: 24, keys: 24, rowsPerInvocation: 3, kvTiles: 2 }],
+  ['q16 k8 r2', { rows: 16, keys: 8, rowsPerInvocation: 2, kvTiles: 1 }],
+  ['q32 k32 r2 pf', { rows: 32, keys: 32, rowsPerInvocation: 2, kvTiles: 1, prefetch: true }],
+  ['q32 k32 r1 pf', { rows: 32, keys: 32, rowsPerInvocation: 1, kvTiles: 1, prefetch: true }],
+  ['q32 k16 r2 kv2 pf', { rows: 32, keys: 16, rowsPerInvocation: 2, kvTiles: 2, prefetch: true }],
+  ['q64 k16 r4 pf', { rows: 64, keys: 16, rowsPerInvocation: 4, kvTiles: 1, prefetch: true }],
 ];
 
 function random(n: number, seed: number): Float32Array {
@@ -75,10 +76,10 @@ export default async function attentionSuite(ctx: GpuContext, log: (line: string
           const got = (await ctx.read(out)) as Float32Array;
           shipped ??= got;
           const err = maxRel(got, shipped);
-          log(`  ${shape}  ${name.padEnd(16)} ${fmt(ms, 4)} ms (${clock}) ${fmt(flops / ms / 1e6, 0, 7)} GFLOP/s  err ${err.toExponential(1)}`);
+          log(`  ${shape}  ${name.padEnd(18)} ${fmt(ms, 4)} ms (${clock}) ${fmt(flops / ms / 1e6, 0, 7)} GFLOP/s  err ${err.toExponential(1)}`);
         } catch (e) {
           if (!(e instanceof GpuShapeError)) throw e;
-          log(`  ${shape}  ${name.padEnd(16)} not run: ${e.message.replace(/^.*?\} /, '')}`);
+          log(`  ${shape}  ${name.padEnd(18)} not run: ${e.message.replace(/^.*?\} /, '')}`);
         }
       }
       for (const t of [q, kCache, vCache, ...outs]) t.buffer.destroy();

@@ -14,13 +14,15 @@ const PREFILL_MAX_HEAD_DIM = 128; // attention_prefill.wgsl: 4 vec4 columns for 
  * pair of the heads sharing one KV head; `rows` rows share each staged K/V tile of `keys` keys;
  * each invocation scores `rowsPerInvocation` rows × keys / 8 keys and accumulates the output of
  * those rows over headDim / 32 vec4 columns. `kvTiles`: 1 stages V in K's memory after the scores,
- * 2 stages K and V at once.
+ * 2 stages K and V at once. `prefetch`: the next tile's loads go to registers while the current
+ * one is computed on (default false).
  */
 export interface AttentionPrefillTile {
   rows: number;
   keys: number;
   rowsPerInvocation: number;
   kvTiles: 1 | 2;
+  prefetch?: boolean;
 }
 
 /** Tiles tried in order when none is asked for: the first that fits the device's workgroup memory. */
@@ -117,7 +119,7 @@ export function attention(rec: Recorder, a: AttentionArgs): void {
   const tile = prefill ? (asked ?? ATTENTION_PREFILL_TILES.find((t) => attentionPrefillStorage(t, headDim) <= ctx.maxWorkgroupStorageBytes)) : undefined;
   if (tile !== undefined) {
     checkPrefillTile(tile, headDim, ctx.maxWorkgroupStorageBytes, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
-    const constants = { HD4: headDim / 4, BQ: tile.rows, BK: tile.keys, RQ: tile.rowsPerInvocation, KV_TILES: tile.kvTiles };
+    const constants = { HD4: headDim / 4, BQ: tile.rows, BK: tile.keys, RQ: tile.rowsPerInvocation, KV_TILES: tile.kvTiles, PREFETCH: tile.prefetch === true ? 1 : 0 };
     const p = ctx.pipeline({ file: 'attention_prefill.wgsl', constants, bindings: ['read', 'rw', 'read', 'read'] });
     rec.dispatch(p, [a.q, a.out, a.kCache, a.vCache], 'uuuuuf', head, [nKvHeads, Math.ceil((T * (nHeads / nKvHeads)) / tile.rows)]);
     return;
@@ -144,7 +146,7 @@ function checkPrefillTile(t: AttentionPrefillTile, headDim: number, storage: num
   const bad = (why: string): never => {
     throw new GpuShapeError(`attention: prefill tile ${JSON.stringify(t)} ${why}; pick another tile (ATTENTION_PREFILL_TILES lists some)`);
   };
-  if (![1, 2, 3, 4].includes(t.rowsPerInvocation)) bad('has rowsPerInvocation outside 1..4');
+  if (![1, 2, 4].includes(t.rowsPerInvocation)) bad('has rowsPerInvocation other than 1, 2 or 4');
   if (!Number.isInteger(t.rows) || t.rows < 1 || t.rows % t.rowsPerInvocation !== 0) bad('has rows that are not a positive multiple of rowsPerInvocation');
   if (![8, 16, 24, 32, 40, 48, 56, 64].includes(t.keys)) bad('has keys that are not a multiple of 8 up to 64');
   if (t.kvTiles !== 1 && t.kvTiles !== 2) bad('has kvTiles other than 1 or 2');
