@@ -76,7 +76,7 @@ export default async function attentionSuite(ctx: GpuContext, log: (line: string
           const got = (await ctx.read(out)) as Float32Array;
           shipped ??= got;
           const err = maxRel(got, shipped);
-          log(`  ${shape}  ${name.padEnd(18)} ${fmt(ms, 4)} ms (${clock}) ${fmt(flops / ms / 1e6, 0, 7)} GFLOP/s  err ${err.toExponential(1)}`);
+          log(`  ${shape}  ${name.padEnd(18)} ${fmt(ms, 4)} ms (${clock}) ${fmt(flops / ms / 1e6, 1, 8)} GFLOP/s  err ${err.toExponential(1)}`);
         } catch (e) {
           if (!(e instanceof GpuShapeError)) throw e;
           log(`  ${shape}  ${name.padEnd(18)} not run: ${e.message.replace(/^.*?\} /, '')}`);
