@@ -27,7 +27,7 @@ export interface AttentionPrefillTile {
 
 /** Tiles tried in order when none is asked for: the first that fits the device's workgroup memory. */
 export const ATTENTION_PREFILL_TILES: readonly AttentionPrefillTile[] = [
-  { rows: 32, keys: 32, rowsPerInvocation: 2, kvTiles: 1 },
+  { rows: 32, keys: 32, rowsPerInvocation: 2, kvTiles: 1, prefetch: true }, // the fastest at Qwen3 shapes on an H100 (bench/gpu/micro/attention.ts)
   { rows: 32, keys: 16, rowsPerInvocation: 2, kvTiles: 1 },
   { rows: 16, keys: 16, rowsPerInvocation: 2, kvTiles: 1 },
   { rows: 16, keys: 8, rowsPerInvocation: 2, kvTiles: 1 },

@@ -15,14 +15,15 @@ export interface GpuSparseMoeOptions {
   dtype: GpuWeightDType;
   /**
    * Invocations sharing one output row in the decode gate/up and down kernels (powers of two from
-   * 32 to 256; default 32, the fastest of 32/64/128 measured on an H100, BENCHMARKS.md).
+   * 32 to 256; default 32, and 128 for bf16 down: the fastest measured on an H100, BENCHMARKS.md).
    */
   lanes?: { gateUp?: number; down?: number };
   /**
    * Decode kernel choices (the `override` constants of moe_gate_up.wgsl / moe_down.wgsl): `wide: 2`
    * reads 16 weights per load step (`x16`: q8_0 values as one 16-byte load), `unroll` units of each
    * gate/up row in flight (1 to 4, default 2), `stage` the normalized input in workgroup memory once
-   * per workgroup (default: when it fits). Defaults as benchmarked in bench/gpu/micro/moe.ts.
+   * per workgroup (default: when it fits). Default for q8_0: `wide: 2, x16: true` where the widths
+   * allow, else `wide: 1`. Defaults as benchmarked in bench/gpu/micro/moe.ts.
    */
   decode?: { wide?: 1 | 2; x16?: boolean; unroll?: number; stage?: boolean };
 }
@@ -135,7 +136,8 @@ export class GpuSparseMoe {
       y: T > 1 ? await ctx.tensor('f32', [T * k, H], 'moe expert out') : undefined,
       plan: T > 1 ? await ctx.tensor('u32', [planLayout(shape, T).size], 'moe plan') : undefined,
     };
-    const lanes = { gateUp: o.lanes?.gateUp ?? 32, down: o.lanes?.down ?? 32 };
+    // defaults from bench/gpu/micro/moe.ts on an H100 (BENCHMARKS.md ## MoE): bf16 down rows over 128 lanes
+    const lanes = { gateUp: o.lanes?.gateUp ?? 32, down: o.lanes?.down ?? (o.dtype === 'bf16' ? 128 : 32) };
     for (const [name, v] of Object.entries(lanes)) {
       if (![32, 64, 128, 256].includes(v)) throw new GpuMoeConfigError(`GpuSparseMoe: lanes.${name} must be 32, 64, 128 or 256, got ${v}`);
     }
@@ -144,11 +146,14 @@ export class GpuSparseMoe {
     if (dc.x16 === true && (o.dtype !== 'q8_0' || dc.wide !== 2)) throw new GpuMoeConfigError(`GpuSparseMoe: decode.x16 is for q8_0 experts with decode.wide = 2`);
     const stageFits = 32 * packedK8s(o.dtype, H) + STAGE_SLACK <= ctx.maxWorkgroupStorageBytes;
     if (dc.stage === true && !stageFits) throw new GpuMoeConfigError(`GpuSparseMoe: decode.stage needs more workgroup memory than the device's ${ctx.maxWorkgroupStorageBytes} bytes`);
-    const wide = dc.wide ?? 1;
-    if (wide === 2 && (packedK8s(o.dtype, H) % 2 !== 0 || packedK8s(o.dtype, I) % 2 !== 0)) {
+    const wideFits = packedK8s(o.dtype, H) % 2 === 0 && packedK8s(o.dtype, I) % 2 === 0;
+    if (dc.wide === 2 && !wideFits) {
       throw new GpuMoeConfigError(`GpuSparseMoe: decode.wide = 2 needs hidden_size and moe_intermediate_size in whole groups of 16 columns`);
     }
-    const decode = { wide, x16: dc.x16 ?? false, unroll: dc.unroll ?? 2, stage: dc.stage ?? stageFits };
+    // default for q8_0 experts: 16 weights a step as one 16-byte load (the fastest q8_0 choice on an H100)
+    const q8Wide = o.dtype === 'q8_0' && wideFits && dc.wide === undefined && dc.x16 === undefined;
+    const wide = dc.wide ?? (q8Wide ? 2 : 1);
+    const decode = { wide, x16: dc.x16 ?? q8Wide, unroll: dc.unroll ?? 2, stage: dc.stage ?? stageFits };
     return new GpuSparseMoe(ctx, shape, o, t, await kernels(ctx, shape, o.dtype, lanes, decode));
   }
 
