@@ -1,6 +1,6 @@
 import { add as cpuAdd, f32ToBf16, matmul as cpuMatmul, quantizeQ8_0, rmsnorm as cpuRmsnorm, siluMul as cpuSiluMul, type Weight } from '@qo/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Recorder, matmul, uploadWeight, type GpuContext } from '../src/index.js';
+import { MATMUL_TILES, Recorder, matmul, matmulTileBytes, uploadWeight, type GpuContext } from '../src/index.js';
 import { randn, relL2, rng, testContext } from './helpers.js';
 
 // Bounds: f32 accumulation on the GPU against the CPU's double accumulation over the same
@@ -124,5 +124,50 @@ describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx
     if (T === 1) expect(relL2(await c.read(out1), wantNorm)).toBeLessThanOrEqual(1e-5);
     expect(relL2(await c.read(out2), wantAct)).toBeLessThanOrEqual(1e-5);
     expect(relL2(await c.read(gres), wantAcc)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+// The register-tiled candidates (matmul_reg.wgsl) on sizes that are not multiples of any tile, with
+// an activation offset and stride, an output offset and stride, and a residual accumulate.
+describe('matmul_reg tiles match @qo/tensor', async () => {
+  const ctx = await testContext();
+  const split = await testContext({ splitBytes: 1024 });
+  afterAll(() => {
+    ctx?.destroy();
+    split?.destroy();
+  });
+  // lavapipe compiles each tile in ~5-15 s: two tiles that cover every code path (1 and 2 blocks per
+  // invocation, 1 and 2 buffers, BK 16 and 32); the others differ only in override values.
+  const tiles = ['64x64/32/1', '128x64/16/2'].map((n) => [n, MATMUL_TILES[n]] as const);
+  it.skipIf(ctx === undefined)('tiles fit the device or are refused', () => {
+    for (const t of Object.values(MATMUL_TILES)) expect(matmulTileBytes(t)).toBeGreaterThan(0);
+  });
+  it.skipIf(ctx === undefined).each(tiles)('%s', async (_name, tile) => {
+    for (const [c, dtype, T, rows, cols] of [
+      [ctx, 'bf16', 70, 130, 300],
+      [ctx, 'q8_0', 33, 67, 100],
+      [split, 'f32', 9, 150, 41],
+    ] as const) {
+      const g = c as GpuContext;
+      const w = makeWeight(dtype, rows, cols, rows + cols);
+      const xStride = cols + 3;
+      const x = randn(rng(T), 2 + T * xStride);
+      const dense = new Float32Array(T * cols);
+      for (let t = 0; t < T; t++) dense.set(x.subarray(2 + t * xStride, 2 + t * xStride + cols), t * cols);
+      const outStride = rows + 5;
+      const base = randn(rng(7), 1 + T * outStride);
+      const mm = new Float32Array(T * rows);
+      cpuMatmul(mm, dense, T, w);
+      const want = base.slice();
+      for (let t = 0; t < T; t++) for (let r = 0; r < rows; r++) want[1 + t * outStride + r] += mm[t * rows + r];
+      const gw = await uploadWeight(g, w, 'w');
+      if (g === split) expect(gw.chunks.length).toBeGreaterThan(1);
+      const gx = await g.upload(x, [x.length], 'x');
+      const out = await g.upload(base, [base.length], 'out');
+      const rec = new Recorder(g).begin();
+      matmul(rec, { out, x: gx, w: gw, T, xOffset: 2, xStride, outOffset: 1, outStride, accumulate: true, tile });
+      rec.submit();
+      expect(relL2(await g.read(out), want)).toBeLessThanOrEqual(1e-5);
+    }
   });
 });

@@ -26,6 +26,34 @@ export interface MatmulArgs {
   norm?: { weight: GpuTensor; eps: number };
   /** Each activation row is [gate, up] (2 · cols values) and the matmul reads silu(gate) · up (down_proj fused with the MLP activation). */
   siluMulInput?: boolean;
+  /** T > 1 only: a register-tiled candidate kernel (matmul_reg.wgsl) instead of the shipped one; for benchmarks and tests. */
+  tile?: MatmulTile;
+}
+
+/** Override constants of matmul_reg.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
+export interface MatmulTile {
+  WX: number;
+  WY: number;
+  TN4: 1 | 2;
+  TM4: 1 | 2;
+  BK: 8 | 16 | 32;
+  NBUF: 1 | 2;
+}
+
+/** Candidate tiles, named rows×tokens/BK/buffers. */
+export const MATMUL_TILES: Readonly<Record<string, MatmulTile>> = {
+  '64x64/32/1': { WX: 16, WY: 16, TN4: 1, TM4: 1, BK: 32, NBUF: 1 },
+  '64x64/16/2': { WX: 16, WY: 16, TN4: 1, TM4: 1, BK: 16, NBUF: 2 },
+  '128x64/16/2': { WX: 16, WY: 16, TN4: 2, TM4: 1, BK: 16, NBUF: 2 },
+  '64x128/16/2': { WX: 16, WY: 16, TN4: 1, TM4: 2, BK: 16, NBUF: 2 },
+  '128x128/16/2': { WX: 16, WY: 16, TN4: 2, TM4: 2, BK: 16, NBUF: 2 },
+  '128x128/32/1': { WX: 16, WY: 16, TN4: 2, TM4: 2, BK: 32, NBUF: 1 },
+  '64x64/16/2 8x8': { WX: 8, WY: 8, TN4: 2, TM4: 2, BK: 16, NBUF: 2 },
+};
+
+/** Workgroup bytes a tile needs. */
+export function matmulTileBytes(t: MatmulTile): number {
+  return 4 * t.NBUF * t.BK * 4 * (t.TN4 * t.WX + t.TM4 * t.WY);
 }
 
 /** The X8 include: how activations are read. */
@@ -64,15 +92,24 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
+  const tile = a.tile;
+  if (tile !== undefined && matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
+    throw new GpuShapeError(
+      `matmul: tile ${JSON.stringify(tile)} for ${w.label} needs ${matmulTileBytes(tile)} bytes of workgroup storage, the device has ${ctx.maxWorkgroupStorageBytes}; pick a smaller tile`,
+    );
+  }
   const p = ctx.pipeline({
-    file: 'matmul.wgsl',
+    file: tile === undefined ? 'matmul.wgsl' : 'matmul_reg.wgsl',
     includes: { WEIGHT: wv.include, X8 },
+    constants: tile === undefined ? undefined : { ...tile },
     bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined],
   });
+  const br = tile === undefined ? 64 : 4 * tile.TN4 * tile.WX;
+  const bt = tile === undefined ? 64 : 4 * tile.TM4 * tile.WY;
   for (const c of w.chunks) {
     rec.dispatch(p, [x, out, c.w, c.d], 'uuuuuuuuu', [T, c.rows, w.cols, w.k8s, xOffset, xStride, outStride, outOffset + c.row0, acc], [
-      Math.ceil(c.rows / 64),
-      Math.ceil(T / 64),
+      Math.ceil(c.rows / br),
+      Math.ceil(T / bt),
     ]);
   }
 }
