@@ -139,8 +139,14 @@ describe('matmul_reg tiles match @qo/tensor', async () => {
   // lavapipe compiles each tile in ~5-15 s: two tiles that cover every code path (1 and 2 blocks per
   // invocation, 1 and 2 buffers, BK 16 and 32); the others differ only in override values.
   const tiles = ['64x64/32/1', '128x64/16/2'].map((n) => [n, MATMUL_TILES[n]] as const);
-  it.skipIf(ctx === undefined)('tiles fit the device or are refused', () => {
-    for (const t of Object.values(MATMUL_TILES)) expect(matmulTileBytes(t)).toBeGreaterThan(0);
+  it.skipIf(ctx === undefined)('refuses a tile larger than the workgroup storage', async () => {
+    const g = ctx as GpuContext;
+    const gw = await uploadWeight(g, makeWeight('bf16', 8, 8, 1), 'w');
+    const gx = await g.upload(new Float32Array(16), [2, 8], 'x');
+    const out = await g.tensor('f32', [2, 8], 'out');
+    const big = { WX: 64, WY: 16, TN4: 2, TM4: 2, BK: 32, NBUF: 2 } as const;
+    expect(matmulTileBytes(big)).toBeGreaterThan(g.maxWorkgroupStorageBytes);
+    expect(() => matmul(new Recorder(g).begin(), { out, x: gx, w: gw, T: 2, tile: big })).toThrow(/workgroup storage/);
   });
   it.skipIf(ctx === undefined).each(tiles)('%s', async (_name, tile) => {
     for (const [c, dtype, T, rows, cols] of [
