@@ -1,6 +1,6 @@
 // Micro-benchmark suite 'matmul': the prefill matmul (T > 1) at the shapes of Qwen3-0.6B (T = 512) and
 // the 30B-A3B attention projections, bf16 and q8_0 weights: the shipped kernel and each candidate
-// tile of matmul_reg.wgsl (MATMUL_TILES), ms per op, GFLOP/s, max relative error against the
+// tile of matmul.wgsl (MATMUL_TILES), ms per op, GFLOP/s, max relative error against the
 // shipped kernel's output. QO_MICRO_SMALL=1: small shapes (lavapipe smoke test).
 import { MATMUL_TILES, Recorder, destroyWeight, matmul as gpuMatmul, matmulTileBytes, uploadWeight, type GpuContext, type MatmulTile } from '@qo/gpu';
 import { f32ToBf16, quantizeQ8_0, type Weight } from '@qo/tensor';

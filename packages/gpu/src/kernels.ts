@@ -13,7 +13,6 @@ import gemv from '../../../kernels/gemv.wgsl?raw';
 import kdotScalar from '../../../kernels/kdot_scalar.wgsl?raw';
 import kdotVec4 from '../../../kernels/kdot_vec4.wgsl?raw';
 import matmul from '../../../kernels/matmul.wgsl?raw';
-import matmulReg from '../../../kernels/matmul_reg.wgsl?raw';
 import reduceShared from '../../../kernels/reduce_shared.wgsl?raw';
 import reduceSubgroup from '../../../kernels/reduce_subgroup.wgsl?raw';
 import rmsnorm from '../../../kernels/rmsnorm.wgsl?raw';
@@ -44,7 +43,6 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'kdot_scalar.wgsl': kdotScalar,
   'kdot_vec4.wgsl': kdotVec4,
   'matmul.wgsl': matmul,
-  'matmul_reg.wgsl': matmulReg,
   'reduce_shared.wgsl': reduceShared,
   'reduce_subgroup.wgsl': reduceSubgroup,
   'rmsnorm.wgsl': rmsnorm,

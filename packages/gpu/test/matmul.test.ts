@@ -127,9 +127,9 @@ describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx
   });
 });
 
-// The register-tiled candidates (matmul_reg.wgsl) on sizes that are not multiples of any tile, with
+// The register-tiled candidates (matmul.wgsl) on sizes that are not multiples of any tile, with
 // an activation offset and stride, an output offset and stride, and a residual accumulate.
-describe('matmul_reg tiles match @qo/tensor', async () => {
+describe('matmul tiles match @qo/tensor', async () => {
   const ctx = await testContext();
   const split = await testContext({ splitBytes: 1024 });
   afterAll(() => {

@@ -26,11 +26,11 @@ export interface MatmulArgs {
   norm?: { weight: GpuTensor; eps: number };
   /** Each activation row is [gate, up] (2 · cols values) and the matmul reads silu(gate) · up (down_proj fused with the MLP activation). */
   siluMulInput?: boolean;
-  /** T > 1 only: a register-tiled candidate kernel (matmul_reg.wgsl) instead of the shipped one; for benchmarks and tests. */
+  /** T > 1 only: the tile of matmul.wgsl (default DEFAULT_TILE, 64×64/32/1); for benchmarks and tests. */
   tile?: MatmulTile;
 }
 
-/** Override constants of matmul_reg.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
+/** Override constants of matmul.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
 export interface MatmulTile {
   WX: number;
   WY: number;
@@ -50,6 +50,14 @@ export const MATMUL_TILES: Readonly<Record<string, MatmulTile>> = {
   '128x128/32/1': { WX: 16, WY: 16, TN4: 2, TM4: 2, BK: 32, NBUF: 1 },
   '64x64/16/2 8x8': { WX: 8, WY: 8, TN4: 2, TM4: 2, BK: 16, NBUF: 2 },
 };
+
+/**
+ * The prefill tile: 64 rows × 64 tokens, BK 32, one buffer (16 KiB, WebGPU's minimum workgroup
+ * storage). On an H100 it beat every other candidate on 10 of the 12 Qwen3 shapes × dtypes in
+ * bench/gpu/micro/matmul.ts, and the previous kernel (same tile, scalar workgroup reads) on all 12
+ * by 15–25% (bench/gpu/results/h100-micro-matmul.txt).
+ */
+const DEFAULT_TILE = MATMUL_TILES['64x64/32/1'];
 
 /** Workgroup bytes a tile needs. */
 export function matmulTileBytes(t: MatmulTile): number {
@@ -92,20 +100,20 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
-  const tile = a.tile;
-  if (tile !== undefined && matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
+  const tile = a.tile ?? DEFAULT_TILE;
+  if (matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
     throw new GpuShapeError(
       `matmul: tile ${JSON.stringify(tile)} for ${w.label} needs ${matmulTileBytes(tile)} bytes of workgroup storage, the device has ${ctx.maxWorkgroupStorageBytes}; pick a smaller tile`,
     );
   }
   const p = ctx.pipeline({
-    file: tile === undefined ? 'matmul.wgsl' : 'matmul_reg.wgsl',
+    file: 'matmul.wgsl',
     includes: { WEIGHT: wv.include, X8 },
-    constants: tile === undefined ? undefined : { ...tile },
+    constants: { ...tile },
     bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined],
   });
-  const br = tile === undefined ? 64 : 4 * tile.TN4 * tile.WX;
-  const bt = tile === undefined ? 64 : 4 * tile.TM4 * tile.WY;
+  const br = 4 * tile.TN4 * tile.WX;
+  const bt = 4 * tile.TM4 * tile.WY;
   for (const c of w.chunks) {
     rec.dispatch(p, [x, out, c.w, c.d], 'uuuuuuuuu', [T, c.rows, w.cols, w.k8s, xOffset, xStride, outStride, outOffset + c.row0, acc], [
       Math.ceil(c.rows / br),
