@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The side-by-side GPU benchmark, on the GPU machine, from the repository root, in one go:
-# qo (bf16, q8_0, a few settings), llama.cpp's Vulkan backend through node-llama-cpp (F16 and Q8_0
+# qo (bf16, q8_0; before and after the others), llama.cpp's Vulkan backend through node-llama-cpp (F16 and Q8_0
 # GGUFs written there from the same random weights) and transformers (torch bf16, eager), all on
 # random Qwen3-0.6B weights, a P-token prompt and G generated tokens. Results: one JSON line per
 # engine and setting in OUT/results.jsonl, logs in OUT/log.txt.
@@ -23,15 +23,10 @@ qo() {
   timeout 240 node bench/gpu/dist/main.mjs qo --prompt "$P" --gen "$G" --runs 5 "$@" >>"$R" 2>>"$LOG" || echo "qo $* failed: $?" | tee -a "$LOG"
 }
 # qo: the default settings (Dawn without robust buffer access, next step submitted ahead, a submit
-# every 4 layers), with a per-op profile (timestamps unquantized); then robust buffer access on
-# (Dawn's defaults), no step ahead, a submit every 7 layers
+# every 4 layers), with a per-op profile (timestamps unquantized); again at the end, without the
+# profile, after the other engines (decode is bound by the host thread: two runs show how much it moves)
 qo --dtype bf16 --profile --dawn disable-dawn-features=timestamp_quantization
 qo --dtype q8_0 --profile --dawn disable-dawn-features=timestamp_quantization
-qo --dtype bf16 --plain-dawn
-qo --dtype q8_0 --plain-dawn
-qo --dtype bf16 --no-pipeline
-qo --dtype bf16 --submit-every 7
-qo --dtype q8_0 --submit-every 7
 # llama.cpp (Vulkan) through node-llama-cpp, on GGUFs of the same random weights
 L=/tmp/qo-llama
 mkdir -p "$L"
@@ -46,4 +41,6 @@ done
 # transformers (torch bf16, eager)
 step transformers
 PYTHONUNBUFFERED=1 timeout 300 python3 bench/gpu/transformers_bench.py "$P" "$G" 2 >>"$R" 2>>"$LOG" || echo "transformers failed: $?" | tee -a "$LOG"
+qo --dtype bf16
+qo --dtype q8_0
 step done
