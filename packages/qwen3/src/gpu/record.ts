@@ -1,4 +1,4 @@
-import { attention, embedding, matmul, rmsnorm, ropeQk, sample, type GpuTensor, type Recorder, type RopeTable } from '@qo/gpu';
+import { attention, embedding, matmul, rmsnorm, ropeQk, sample, siluMul, type GpuTensor, type Recorder, type RopeTable } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 import { type GpuSparseMoe, recordSparseMoe } from '../gpu-moe/index.js';
 import type { GpuKVCache } from './cache.js';
@@ -96,8 +96,18 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     mark('gate_up_proj');
     matmul(rec, { out: st.gate_up, x: st.xn, w: mlp.gate_up_proj, T }); // [T, 2 · I]
   }
-  mark('silu·mul+down_proj+residual');
-  segment(`${l}.down_proj`, () => matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true }));
+  if (T === 1) {
+    mark('silu·mul+down_proj+residual');
+    segment(`${l}.down_proj`, () => matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true }));
+    return;
+  }
+  // prefill: SiLU·mul in a pass of its own, so the tiled matmul reads its input as vec4s (fused, the
+  // activation loads are scalar and the down projection took 0.39 ms a layer instead of ~0.17 on an H100)
+  const I = c.intermediate_size;
+  mark('silu·mul');
+  siluMul(rec, { out: st.act, gate: st.gate_up, up: st.gate_up, T, I, gateStride: 2 * I, upStride: 2 * I, upOffset: I });
+  mark('down_proj+residual');
+  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true });
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */

@@ -21,6 +21,7 @@ export interface GpuRunState {
   q: GpuTensor; // [T, nHeads · headDim] after q_norm and RoPE
   attn: GpuTensor; // [T, nHeads · headDim]
   gate_up: GpuTensor; // [T, 2 · intermediate]
+  act: GpuTensor; // [T, intermediate] silu(gate) · up (prefill; decode fuses it into down_proj)
   logits: GpuTensor; // [vocab] logits of the last position
   partials: GpuTensor; // split-K attention partials for one query
 }
@@ -39,6 +40,7 @@ export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: nu
     q: await f32([chunk, qd], 'q'),
     attn: await f32([chunk, qd], 'attn_output'),
     gate_up: await f32([chunk, 2 * c.intermediate_size], 'gate_up'),
+    act: await f32([chunk, c.intermediate_size], 'mlp act'),
     logits: await f32([c.vocab_size], 'logits'),
     partials: await f32([attentionPartialsSize(1, c.num_attention_heads, D, DECODE_SPLITS.maxSplits)], 'attention partials'),
   };
