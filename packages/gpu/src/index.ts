@@ -24,7 +24,7 @@ export {
 } from './context.js';
 export { GpuTensor, type GpuDType } from './tensor.js';
 export { BufferPool } from './pool.js';
-export { Recorder, type BeginOptions, type Bindable } from './recorder.js';
+export { Recorder, type BeginOptions, type Bindable, type FixedDispatch } from './recorder.js';
 export { TokenReader } from './readback.js';
 export {
   type GpuWeight,

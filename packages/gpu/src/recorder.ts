@@ -9,6 +9,23 @@ const SLOTS_PER_PAGE = 256;
 /** A buffer bound by an op: a tensor or a raw buffer (weight chunks). */
 export type Bindable = GpuTensor | GPUBuffer;
 
+/**
+ * A dispatch whose pipeline, buffers, params and workgroups never change (a decode step's
+ * matmuls), made once by `Recorder.fix` and recorded any number of times by `dispatchFixed`:
+ * its params are copied as words and its bind group is kept on it, so recording it again costs
+ * one copy of the words and three calls into WebGPU.
+ */
+export interface FixedDispatch {
+  readonly p: Pipeline;
+  readonly buffers: readonly (GPUBuffer | undefined)[];
+  /** The params as they lie in a slot (u32 and f32 bit patterns). */
+  readonly words: Uint32Array;
+  readonly workgroups: readonly [number, number, number];
+  /** The bind group over the uniform page it was last recorded into. */
+  bindGroup?: GPUBindGroup;
+  page?: GPUBuffer;
+}
+
 export interface BeginOptions {
   /** Record into this encoder (default: a new one, submitted by `submit()`). */
   encoder?: GPUCommandEncoder;
@@ -117,6 +134,52 @@ export class Recorder {
     this.offsets[0] = offset;
     pass.setBindGroup(0, this.ctx.bindGroup(p, buffer, bufs), this.offsets, 0, 1);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.dispatches++;
+    this.ctx.stats.dispatches++;
+  }
+
+  /** A FixedDispatch of what `dispatch(p, buffers, types, params, workgroups)` would record (checked the same way). */
+  fix(p: Pipeline, buffers: readonly (Bindable | undefined)[], types: string, params: readonly number[], workgroups: readonly number[]): FixedDispatch {
+    const maxDim = this.ctx.maxWorkgroupsPerDimension;
+    for (const n of workgroups) {
+      if (!Number.isInteger(n) || n < 0 || n > maxDim) {
+        throw new GpuShapeError(`${p.label}: ${n} workgroups in one dimension is outside [0, ${maxDim}]; the sizes are too large for one dispatch`);
+      }
+    }
+    const words = new Uint32Array(types.length);
+    const f32 = new Float32Array(words.buffer);
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === 'f') f32[i] = params[i];
+      else words[i] = params[i];
+    }
+    return {
+      p,
+      buffers: buffers.map((b) => (b instanceof GpuTensor ? b.buffer : b)),
+      words,
+      workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1],
+    };
+  }
+
+  /** Records `d` (see FixedDispatch): the same commands as `dispatch` with its arguments, without redoing their work. */
+  dispatchFixed(d: FixedDispatch): void {
+    const pass = this.pass;
+    const page = (this.slot / SLOTS_PER_PAGE) | 0;
+    if (page === this.pages.length) this.addPage();
+    const pg = this.pages[page];
+    const offset = (this.slot % SLOTS_PER_PAGE) * PARAMS_BYTES;
+    pg.u32.set(d.words, offset / 4);
+    this.slot++;
+    if (d.page !== pg.buffer || d.bindGroup === undefined) {
+      d.bindGroup = this.ctx.bindGroup(d.p, pg.buffer, d.buffers);
+      d.page = pg.buffer;
+    }
+    if (d.p.pipeline !== this.lastPipeline) {
+      pass.setPipeline(d.p.pipeline);
+      this.lastPipeline = d.p.pipeline;
+    }
+    this.offsets[0] = offset;
+    pass.setBindGroup(0, d.bindGroup, this.offsets, 0, 1);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
     this.dispatches++;
     this.ctx.stats.dispatches++;
   }
