@@ -68,7 +68,8 @@ export class GpuContext {
   readonly stats: GpuStats = { buffers: 0, bytes: 0, pipelines: 0, bindGroups: 0, dispatches: 0 };
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Pipeline>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind groups by pipeline, then by the ids of the params page and of each buffer (0: none): no key strings are built per dispatch. */
+  private bindGroups = new Map<Pipeline, BindGroupNode>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
   private readonly pending: Error[] = [];
@@ -275,9 +276,14 @@ export class GpuContext {
 
   /** The cached bind group of `p` over `params` (binding 0, a dynamic-offset uniform page) and `buffers` (1…n; undefined: none). */
   bindGroup(p: Pipeline, params: GPUBuffer, buffers: readonly (GPUBuffer | undefined)[]): GPUBindGroup {
-    let key = `${p.key}#${this.bufferId(params)}`;
-    for (const b of buffers) key += b === undefined ? ',-' : `,${this.bufferId(b)}`;
-    const hit = this.bindGroups.get(key);
+    let node = this.bindGroups.get(p);
+    if (node === undefined) this.bindGroups.set(p, (node = new Map()));
+    node = step(node, this.bufferId(params));
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i];
+      node = step(node, b === undefined ? 0 : this.bufferId(b));
+    }
+    const hit = node.bindGroup;
     if (hit !== undefined) return hit;
     const bg = this.device.createBindGroup({
       label: p.label,
@@ -287,23 +293,32 @@ export class GpuContext {
         ...buffers.flatMap((buffer, i) => (buffer === undefined ? [] : [{ binding: i + 1, resource: { buffer } }])),
       ],
     });
-    this.bindGroups.set(key, bg);
+    node.bindGroup = bg;
     this.stats.bindGroups++;
     return bg;
   }
 
   /** Drops the cached bind groups (call after destroying buffers they bind). */
   clearBindGroups(): void {
-    this.bindGroups.clear();
+    this.bindGroups = new Map();
   }
 
   /** Releases the device; the context cannot be used afterwards. */
   destroy(): void {
     this.pool.clear();
-    this.bindGroups.clear();
+    this.bindGroups = new Map();
     this.pipelines.clear();
     this.device.destroy();
   }
+}
+
+/** A level of the bind-group cache: the next buffer id leads on; the last level holds the bind group. */
+type BindGroupNode = Map<number, BindGroupNode> & { bindGroup?: GPUBindGroup };
+
+function step(node: BindGroupNode, id: number): BindGroupNode {
+  let next = node.get(id);
+  if (next === undefined) node.set(id, (next = new Map()));
+  return next;
 }
 
 /** Bytes of one op's params slot: minUniformBufferOffsetAlignment, and more than any Params struct needs. */

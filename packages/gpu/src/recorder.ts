@@ -50,6 +50,8 @@ export class Recorder {
   private ownsEncoder = false;
   private lastPipeline: GPUComputePipeline | undefined;
   private readonly offsets = new Uint32Array(1);
+  /** The GPU buffers of the dispatch being recorded (reused: no array per dispatch). */
+  private readonly bufs: (GPUBuffer | undefined)[] = [];
   /** Dispatches recorded since `begin()`. */
   dispatches = 0;
 
@@ -126,7 +128,12 @@ export class Recorder {
       else u32[base + i] = params[i];
     }
     this.slot++;
-    const bufs = buffers.map((b) => (b instanceof GpuTensor ? b.buffer : b));
+    const bufs = this.bufs;
+    bufs.length = buffers.length;
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i];
+      bufs[i] = b instanceof GpuTensor ? b.buffer : b;
+    }
     if (p.pipeline !== this.lastPipeline) {
       pass.setPipeline(p.pipeline);
       this.lastPipeline = p.pipeline;

@@ -53,6 +53,12 @@ export interface GpuLoadOptions {
    * while the caller handles the token; used when the next call continues with that id (default true).
    */
   pipeline?: boolean;
+  /**
+   * Record a decode step's fixed dispatches (embedding, matmuls, head) once and replay them at every
+   * later step (default true; false records every op afresh through its wrapper: tests and
+   * benchmarks compare the two).
+   */
+  replay?: boolean;
 }
 
 /** How `forwardSample` picks the next token: `@qo/generate`'s Sampler semantics, temperature 0 = greedy. */
@@ -108,6 +114,7 @@ export class Qwen3GpuModel {
     private readonly ownsContext: boolean,
     /** qwen3_moe: the sparse block's kernels and scratch */
     private readonly moe: GpuSparseMoe | undefined,
+    private readonly replay: boolean,
   ) {
     this.rec = new ReplayRecorder(ctx);
     this.rope = rope;
@@ -151,7 +158,7 @@ export class Qwen3GpuModel {
       const sparse = w.layers.map((l) => l.mlp).find(isSparseMlp);
       const moe = sparse && (await GpuSparseMoe.create(ctx, config as Qwen3MoeTextConfig, { maxTokens: st.chunk, dtype: sparse.gate_up_proj.dtype }));
       await ctx.sync();
-      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.pipeline ?? true, opts.context === undefined, moe);
+      return new Qwen3GpuModel(ctx, config, dtype, w, st, rope, reader, maxContext, submitEvery, opts.pipeline ?? true, opts.context === undefined, moe, opts.replay ?? true);
     } catch (e) {
       if (opts.context === undefined) ctx.destroy();
       throw e;
@@ -272,7 +279,7 @@ export class Qwen3GpuModel {
   }
 
   private get env(): RecordEnv {
-    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope, moe: this.moe, segment: this.segment };
+    return { config: this.config, weights: this.weights, st: this.st, rope: this.rope, moe: this.moe, segment: this.replay ? this.segment : undefined };
   }
 
   /** Decode matmuls are recorded once, then replayed (their params never change; see ReplayRecorder). */
