@@ -44,4 +44,15 @@ export { type RmsnormArgs, type AddRmsnormArgs, rmsnorm, addRmsnorm } from './op
 export { type SiluMulArgs, type AddArgs, siluMul, add } from './ops/elementwise.js';
 export { type RopeTable, type RopeQkArgs, ropeTable, ropeQk } from './ops/rope.js';
 export { type AttentionArgs, attention, attentionPartialsSize } from './ops/attention.js';
+export {
+  type DecodeAttentionArgs,
+  type AttentionOutProjArgs,
+  type AttnOutConfig,
+  decodeAttention,
+  decodeAttentionFits,
+  attentionOutProj,
+  attnOutStorage,
+  attnOutVariant,
+  defaultAttnOutConfig,
+} from './ops/decode_attention.js';
 export { type ArgmaxArgs, type SampleArgs, argmax, sample } from './ops/sampling.js';

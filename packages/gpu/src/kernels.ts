@@ -5,11 +5,13 @@ import argmax from '../../../kernels/argmax.wgsl?raw';
 import attention from '../../../kernels/attention.wgsl?raw';
 import attentionCombine from '../../../kernels/attention_combine.wgsl?raw';
 import attentionCore from '../../../kernels/attention_core.wgsl?raw';
+import attentionDecode from '../../../kernels/attention_decode.wgsl?raw';
 import attentionPrefill from '../../../kernels/attention_prefill.wgsl?raw';
 import attentionSplit from '../../../kernels/attention_split.wgsl?raw';
 import attentionTiled from '../../../kernels/attention_tiled.wgsl?raw';
 import embedding from '../../../kernels/embedding.wgsl?raw';
 import gemv from '../../../kernels/gemv.wgsl?raw';
+import gemvAttnOut from '../../../kernels/gemv_attn_out.wgsl?raw';
 import kdotScalar from '../../../kernels/kdot_scalar.wgsl?raw';
 import kdotVec4 from '../../../kernels/kdot_vec4.wgsl?raw';
 import matmul from '../../../kernels/matmul.wgsl?raw';
@@ -35,11 +37,13 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'attention.wgsl': attention,
   'attention_combine.wgsl': attentionCombine,
   'attention_core.wgsl': attentionCore,
+  'attention_decode.wgsl': attentionDecode,
   'attention_prefill.wgsl': attentionPrefill,
   'attention_split.wgsl': attentionSplit,
   'attention_tiled.wgsl': attentionTiled,
   'embedding.wgsl': embedding,
   'gemv.wgsl': gemv,
+  'gemv_attn_out.wgsl': gemvAttnOut,
   'kdot_scalar.wgsl': kdotScalar,
   'kdot_vec4.wgsl': kdotVec4,
   'matmul.wgsl': matmul,
