@@ -26,8 +26,8 @@ describe('benchGpu', () => {
     for (const k of ['prefill_tps', 'decode_tps', 'ttft_ms', 'load_ms', 'peak_rss_bytes', 'gpu_weight_bytes'] as const) expect(r[k]).toBeGreaterThan(0);
     // embedding, 7 a layer, head, sampler
     expect(r.dispatches_per_token).toBe(1 + 7 * 2 + 1 + 1);
-    // embedding, 8 a layer (two RMSNorms of their own), head, sampler
-    expect(r.prefill_dispatches).toBe(1 + 9 * 2 + 1 + 1); // prefill: 9 a layer (two RMSNorms and SiLU·mul in passes of their own)
+    // embedding, 9 a layer (two RMSNorms and SiLU·mul in passes of their own), head, sampler
+    expect(r.prefill_dispatches).toBe(1 + 9 * 2 + 1 + 1);
     const p = r.profile!;
     expect(p.decode.dispatches).toBe(r.dispatches_per_token);
     expect(p.decode.ops.map((o) => o.name).sort()).toEqual(
