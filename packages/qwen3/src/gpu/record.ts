@@ -1,4 +1,18 @@
-import { attention, embedding, matmul, rmsnorm, ropeQk, sample, siluMul, type GpuTensor, type Recorder, type RopeTable } from '@qo/gpu';
+import {
+  attention,
+  attentionOutProj,
+  decodeAttention,
+  decodeAttentionFits,
+  embedding,
+  matmul,
+  rmsnorm,
+  ropeQk,
+  sample,
+  siluMul,
+  type GpuTensor,
+  type Recorder,
+  type RopeTable,
+} from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 import { type GpuSparseMoe, recordSparseMoe } from '../gpu-moe/index.js';
 import type { GpuKVCache } from './cache.js';
@@ -44,7 +58,9 @@ export function recordEmbedding(rec: Recorder, e: RecordEnv, T: number): void {
  * Decoder layer `l` over the T tokens at positions pos0 … pos0 + T − 1 (keys and values land in
  * the cache at those rows): x += o_proj(attn(rope(q_norm(q)), rope(k_norm(k)), v)) with q/k/v from
  * one fused matmul, then x += down_proj(silu(gate) · up) with gate/up from one fused matmul. Decode
- * (T = 1) fuses the RMSNorms into the matmuls and splits attention over the keys (flash-decoding).
+ * (T = 1) fuses the RMSNorms into the matmuls and splits attention over the keys (flash-decoding),
+ * with q/k norms, RoPE and the KV write inside the attention and the split combine inside o_proj:
+ * 5 dispatches a layer (7 where head_dim is not a multiple of 8).
  */
 export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKVCache, T: number, pos0: number): void {
   const c = e.config;
@@ -65,21 +81,23 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     mark('qkv_proj');
     matmul(rec, { out: st.qkv, x: st.xn, w: w.qkv_proj, T }); // [T, (nH + 2 nKv) · D]
   }
-  mark('q_norm+k_norm+rope+kv_write');
-  ropeQk(rec, { qkv: st.qkv, qOut: st.q, qNorm: w.q_norm, kNorm: w.k_norm, rope: e.rope, ...kv, T, ...dims, pos0, eps });
-  mark('attention');
-  attention(rec, {
-    out: st.attn,
-    q: st.q,
-    ...kv,
-    T,
-    S: pos0 + T,
-    ...dims,
-    scale: 1 / Math.sqrt(c.head_dim),
-    split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined,
-  });
-  mark('o_proj+residual');
-  segment(`${l}.o_proj`, () => matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true })); // residual add fused
+  const scale = 1 / Math.sqrt(c.head_dim);
+  if (T === 1 && decodeAttentionFits(c.head_dim)) {
+    // decode: q/k norms, RoPE and the KV-cache write inside the split-K attention, the split combine inside o_proj
+    mark('q_norm+k_norm+rope+kv_write+attention');
+    decodeAttention(rec, { qkv: st.qkv, partials: st.partials, qNorm: w.q_norm, kNorm: w.k_norm, rope: e.rope, ...kv, S: pos0 + 1, ...dims, scale, eps, ...DECODE_SPLITS });
+    mark('attention_combine+o_proj+residual');
+    segment(`${l}.o_proj`, () =>
+      attentionOutProj(rec, { out: st.h, partials: st.partials, w: w.o_proj, nHeads: dims.nHeads, headDim: dims.headDim, maxSplits: DECODE_SPLITS.maxSplits, accumulate: true, attn: st.attn }),
+    );
+  } else {
+    mark('q_norm+k_norm+rope+kv_write');
+    ropeQk(rec, { qkv: st.qkv, qOut: st.q, qNorm: w.q_norm, kNorm: w.k_norm, rope: e.rope, ...kv, T, ...dims, pos0, eps });
+    mark('attention');
+    attention(rec, { out: st.attn, q: st.q, ...kv, T, S: pos0 + T, ...dims, scale, split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined });
+    mark('o_proj+residual');
+    segment(`${l}.o_proj`, () => matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true })); // residual add fused
+  }
   const mlp = w.mlp;
   if (isSparseMlp(mlp)) {
     // x += experts(post_attention_layernorm(x)): routing on the GPU, norm fused, residual add fused
