@@ -6,7 +6,8 @@ import attention from './attention.js';
 import matmul from './matmul.js';
 import decode from './decode.js';
 import moe from './moe.js';
+import fuse from './fuse.js';
 
 export type MicroSuite = (ctx: GpuContext, log: (line: string) => void) => Promise<void>;
 
-export const SUITES: Record<string, MicroSuite> = { attention, matmul, decode, moe };
+export const SUITES: Record<string, MicroSuite> = { attention, matmul, decode, moe, fuse };

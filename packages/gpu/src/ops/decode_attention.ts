@@ -118,10 +118,16 @@ export function attnOutStorage(w: GpuWeight, nHeads: number, maxSplits: number, 
   return 4 * (8 * w.k8s + 2 * nHeads * maxSplits + nHeads + wg);
 }
 
-/** The config attentionOutProj uses (gemv's default for the weight): 256 invocations, a subgroup-sized group of lanes per row (64 from 4096 columns), two units in flight. */
-export function defaultAttnOutConfig(ctx: GpuContext, w: GpuWeight): AttnOutConfig {
+/**
+ * The config attentionOutProj uses: as many rows per workgroup as the device allows (1024 invocations,
+ * 32 lanes a row: 32 rows), since every workgroup combines all the partials again (nHeads · maxSplits ·
+ * (headDim + 2) floats, 133-532 KB at Qwen3's shapes) and fewer workgroups read them fewer times;
+ * two units in flight. The fastest fused variant on lavapipe; bench/gpu/micro/fuse.ts times the others.
+ */
+export function defaultAttnOutConfig(ctx: GpuContext): AttnOutConfig {
   const sg = ctx.features.subgroups ? ctx.features.subgroupMaxSize : 0;
-  return { wg: 256, lanes: Math.max(w.cols >= 4096 ? 64 : 32, sg), unroll: 2, wide: 1, x16: false, subgroups: true };
+  const wg = Math.min(1024, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+  return { wg, lanes: Math.max(32, sg), unroll: 2, wide: 1, x16: false, subgroups: true };
 }
 
 /** The kernel variant of `cfg` (GpuShapeError where it does not fit the weight or the device). */
@@ -180,7 +186,7 @@ export function attentionOutProj(rec: Recorder, a: AttentionOutProjArgs, cfg?: A
   checkTensor('attentionOutProj', 'attn', a.attn, cols, `attention output [${nHeads}, ${headDim}]`);
   checkDistinct('attentionOutProj', ['out', a.out], ['partials', a.partials]);
   const ctx = rec.ctx;
-  const c = cfg ?? defaultAttnOutConfig(ctx, w);
+  const c = cfg ?? defaultAttnOutConfig(ctx);
   if (c === 'unfused' || attnOutStorage(w, nHeads, maxSplits, c.wg) > ctx.maxWorkgroupStorageBytes) {
     const p = ctx.pipeline({ file: 'attention_combine.wgsl', constants: { WG }, bindings: ['read', 'rw'] });
     rec.dispatch(p, [a.partials, a.attn], 'uuu', [nHeads, headDim, maxSplits], [nHeads, 1]);
