@@ -24,19 +24,19 @@ describe('benchGpu', () => {
     expect(r.adapter.vendor.length).toBeGreaterThan(0);
     expect([r.prompt_tokens, r.gen_tokens, r.runs.length]).toEqual([9, 4, 1]);
     for (const k of ['prefill_tps', 'decode_tps', 'ttft_ms', 'load_ms', 'peak_rss_bytes', 'gpu_weight_bytes'] as const) expect(r[k]).toBeGreaterThan(0);
-    // embedding, 7 a layer, head, sampler
-    expect(r.dispatches_per_token).toBe(1 + 7 * 2 + 1 + 1);
+    // embedding, 5 a layer (norm+qkv, norms+RoPE+KV write+split attention, combine+o_proj, norm+gate_up, SiLU·mul+down), head, sampler
+    expect(r.dispatches_per_token).toBe(1 + 5 * 2 + 1 + 1);
     // embedding, 9 a layer (two RMSNorms and SiLU·mul in passes of their own), head, sampler
     expect(r.prefill_dispatches).toBe(1 + 9 * 2 + 1 + 1);
     const p = r.profile!;
     expect(p.decode.dispatches).toBe(r.dispatches_per_token);
     expect(p.decode.ops.map((o) => o.name).sort()).toEqual(
-      ['embed_tokens', 'input_layernorm+qkv_proj', 'q_norm+k_norm+rope+kv_write', 'attention', 'o_proj+residual', 'post_attention_layernorm+gate_up_proj', 'silu·mul+down_proj+residual', 'norm+lm_head', 'sample'].sort(),
+      ['embed_tokens', 'input_layernorm+qkv_proj', 'q_norm+k_norm+rope+kv_write+attention', 'attention_combine+o_proj+residual', 'post_attention_layernorm+gate_up_proj', 'silu·mul+down_proj+residual', 'norm+lm_head', 'sample'].sort(),
     );
-    expect(p.decode.ops.find((o) => o.name === 'attention')?.dispatches).toBe(4); // split-K: 2 a layer
+    expect(p.decode.ops.find((o) => o.name === 'q_norm+k_norm+rope+kv_write+attention')?.dispatches).toBe(2); // one a layer
     expect(p.prefill.gpuMs).toBeGreaterThan(0);
     const text = formatGpuProfile(p);
-    expect(text).toMatch(/decode step: 17 dispatches/);
-    expect(text).toMatch(/ms +\d+\.\d% +4 × +attention/);
+    expect(text).toMatch(/decode step: 13 dispatches/);
+    expect(text).toMatch(/ms +\d+\.\d% +2 × +q_norm\+k_norm\+rope\+kv_write\+attention/);
   });
 });
