@@ -2,13 +2,16 @@
 // subgroup-matrix configurations (Dawn's experimental cooperative-matrix feature, which is how WGSL reaches
 // tensor cores). For each configuration the adapter lists, it compiles and runs one M×N×K product
 // and checks it against the CPU. Run where `webgpu` resolves (on the GPU machine: after
-// `source .device/enter.sh`): node bench/gpu/probe-features.mjs
+// `source .device/enter.sh`): node bench/gpu/probe-features.mjs [DAWN_TOGGLES], e.g. with
+// vulkan_enable_f16_on_nvidia (Dawn keeps shader-f16 off on NVIDIA's Vulkan driver unless asked).
 /* global console, process, GPUBufferUsage, GPUMapMode */
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
 const SM = 'chromium-experimental-subgroup-matrix';
-const gpu = create(['enable-dawn-features=allow_unsafe_apis']);
+const toggles = ['allow_unsafe_apis', ...(process.argv[2] ? process.argv[2].split(',') : [])];
+const gpu = create([`enable-dawn-features=${toggles.join(',')}`]);
+console.log(`dawn toggles: ${toggles.join(', ')}`);
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 if (!adapter) throw new Error('no adapter');
 const info = adapter.info;
