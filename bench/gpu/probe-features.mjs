@@ -4,8 +4,33 @@
 // and checks it against the CPU. Run where `webgpu` resolves (on the GPU machine: after
 // `source .device/enter.sh`): node bench/gpu/probe-features.mjs [DAWN_TOGGLES], e.g. with
 // vulkan_enable_f16_on_nvidia (Dawn keeps shader-f16 off on NVIDIA's Vulkan driver unless asked).
-/* global console, process, GPUBufferUsage, GPUMapMode */
+/* global console, process, performance, GPUBufferUsage, GPUMapMode */
 import { create, globals } from 'webgpu';
+
+// f16 encode/decode for the small integers used below (exact in f16)
+class Float16ArrayLike {
+  constructor(x) {
+    const u = new Uint16Array(x.length);
+    const f = new Float32Array(1);
+    const i = new Uint32Array(f.buffer);
+    for (let k = 0; k < x.length; k++) {
+      f[0] = x[k];
+      const b = i[0];
+      const sign = (b >>> 16) & 0x8000;
+      const e = ((b >>> 23) & 0xff) - 127 + 15;
+      u[k] = x[k] === 0 ? sign : sign | (e << 10) | ((b >>> 13) & 0x3ff);
+    }
+    this.bytes = new Uint8Array(u.buffer);
+  }
+  static decode(u) {
+    return Float32Array.from(u, (h) => {
+      const s = h & 0x8000 ? -1 : 1;
+      const e = (h >>> 10) & 0x1f;
+      const m = h & 0x3ff;
+      return e === 0 ? s * m * 2 ** -24 : s * (1 + m / 1024) * 2 ** (e - 15);
+    });
+  }
+}
 
 Object.assign(globalThis, globals);
 const SM = 'chromium-experimental-subgroup-matrix';
@@ -95,27 +120,89 @@ fn main() {
   console.log(`  ${t}→${r} ${M}x${N}x${K}: runs, max |error| ${worst}`);
 }
 
-// f16 encode/decode for the small integers above (exact in f16)
-class Float16ArrayLike {
-  constructor(x) {
-    const u = new Uint16Array(x.length);
-    const f = new Float32Array(1);
-    const i = new Uint32Array(f.buffer);
-    for (let k = 0; k < x.length; k++) {
-      f[0] = x[k];
-      const b = i[0];
-      const sign = (b >>> 16) & 0x8000;
-      const e = ((b >>> 23) & 0xff) - 127 + 15;
-      u[k] = x[k] === 0 ? sign : sign | (e << 10) | ((b >>> 13) & 0x3ff);
-    }
-    this.bytes = new Uint8Array(u.buffer);
+// Throughput of a plain subgroup-matrix matmul (no workgroup-memory staging): out[T, N] = x[T, K] · w[N, K]ᵀ
+// at Qwen3-0.6B's qkv shape, f16 inputs, f32 results, each subgroup a 2 × 2 block of fragments. Not a
+// tuned kernel: it shows whether the tensor cores are reached and roughly how fast, against the f32
+// register-tiled kernels' 20–29 TFLOP/s (bench/gpu/results/h100-micro-matmul.txt).
+const tc = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
+if (tc && device.features.has('shader-f16')) {
+  const { M, N, K } = tc;
+  const [T, KK, NN] = [512, 1024, 4096];
+  const code = `enable f16;
+enable chromium_experimental_subgroup_matrix;
+@group(0) @binding(0) var<storage, read> x: array<f16>;
+@group(0) @binding(1) var<storage, read> w: array<f16>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3<u32>) {
+  let n0 = wid.x * ${2 * N}u;
+  let t0 = wid.y * ${2 * M}u;
+  var c00 = subgroup_matrix_result<f32, ${N}, ${M}>();
+  var c01 = subgroup_matrix_result<f32, ${N}, ${M}>();
+  var c10 = subgroup_matrix_result<f32, ${N}, ${M}>();
+  var c11 = subgroup_matrix_result<f32, ${N}, ${M}>();
+  for (var k = 0u; k < ${KK}u; k += ${K}u) {
+    let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, ${K}, ${M}>>(&x, t0 * ${KK}u + k, false, ${KK}u);
+    let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, ${K}, ${M}>>(&x, (t0 + ${M}u) * ${KK}u + k, false, ${KK}u);
+    let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, ${N}, ${K}>>(&w, n0 * ${KK}u + k, true, ${KK}u);
+    let b1 = subgroupMatrixLoad<subgroup_matrix_right<f16, ${N}, ${K}>>(&w, (n0 + ${N}u) * ${KK}u + k, true, ${KK}u);
+    c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
+    c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
+    c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
+    c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
   }
-  static decode(u) {
-    return Float32Array.from(u, (h) => {
-      const s = h & 0x8000 ? -1 : 1;
-      const e = (h >>> 10) & 0x1f;
-      const m = h & 0x3ff;
-      return e === 0 ? s * m * 2 ** -24 : s * (1 + m / 1024) * 2 ** (e - 15);
-    });
+  subgroupMatrixStore(&out, t0 * ${NN}u + n0, c00, false, ${NN}u);
+  subgroupMatrixStore(&out, t0 * ${NN}u + n0 + ${N}u, c01, false, ${NN}u);
+  subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0, c10, false, ${NN}u);
+  subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0 + ${N}u, c11, false, ${NN}u);
+}`;
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code });
+  const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  if (msgs.length) console.log(`throughput kernel does not compile: ${msgs[0].message}`);
+  else {
+    const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
+    const W = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
+    const up = (a) => {
+      const bytes = new Float16ArrayLike(a).bytes;
+      const g = device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(g, 0, bytes);
+      return g;
+    };
+    const gx = up(X);
+    const gw = up(W);
+    const go = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const rd = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [gx, gw, go].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const run = async (reps) => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bg);
+      for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(NN / (2 * N), T / (2 * M));
+      pass.end();
+      const t = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    };
+    await run(5);
+    const reps = 200;
+    const ms = (await run(reps)) / reps;
+    const err = await device.popErrorScope();
+    if (err) console.log(`throughput kernel: ${err.message}`);
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(go, 0, rd, 0, T * NN * 4);
+    device.queue.submit([enc.finish()]);
+    await rd.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(rd.getMappedRange().slice(0));
+    let worst = 0;
+    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5]]) {
+      let s = 0;
+      for (let k = 0; k < KK; k++) s += X[t * KK + k] * W[n * KK + k];
+      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
+    }
+    console.log(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 5 points ${worst}`);
   }
 }
