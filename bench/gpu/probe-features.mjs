@@ -206,3 +206,131 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
     console.log(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 5 points ${worst}`);
   }
 }
+
+// The same product as the kernels would take it in qo: f32 activations [T, K] and bf16 weights [N, K]
+// (two a u32, the even column in the low half), converted to f16 while staged in workgroup memory,
+// BK = 32 columns at a time; WM × WN subgroups a workgroup, each a 2 × 2 block of 16×16×16 fragments
+// (a tile of 32·WM tokens × 32·WN rows). Subgroups are taken as 32 invocations in order (NVIDIA).
+const tc16 = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
+if (tc16 && device.features.has('shader-f16')) {
+  const [T, KK, NN, BK] = [512, 1024, 4096, 32];
+  const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
+  const Wf = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
+  const Wu = new Uint32Array((NN * KK) / 2);
+  const bits = new Uint32Array(Wf.buffer);
+  for (let i = 0; i < Wu.length; i++) Wu[i] = (bits[2 * i] >>> 16) | (bits[2 * i + 1] & 0xffff0000);
+  const upload = (a) => {
+    const g = device.createBuffer({ size: a.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(g, 0, a);
+    return g;
+  };
+  const gx = upload(X);
+  const gw = upload(Wu);
+  const go = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const rd = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  for (const [WM, WN] of [[2, 2], [4, 2], [2, 4], [4, 4]]) {
+    const [BM, BN, TH] = [32 * WM, 32 * WN, 32 * WM * WN];
+    const code = `enable f16;
+enable chromium_experimental_subgroup_matrix;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+var<workgroup> xs: array<f16, ${BM * BK}>;
+var<workgroup> ws: array<f16, ${BN * BK}>;
+@compute @workgroup_size(${TH})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let n0 = wid.x * ${BN}u;
+  let t0 = wid.y * ${BM}u;
+  let sg = li / 32u;
+  let sm = (sg / ${WN}u) * 32u;
+  let sn = (sg % ${WN}u) * 32u;
+  var c00 = subgroup_matrix_result<f32, 16, 16>();
+  var c01 = subgroup_matrix_result<f32, 16, 16>();
+  var c10 = subgroup_matrix_result<f32, 16, 16>();
+  var c11 = subgroup_matrix_result<f32, 16, 16>();
+  for (var k0 = 0u; k0 < ${KK}u; k0 += ${BK}u) {
+    for (var i = li; i < ${(BM * BK) / 4}u; i += ${TH}u) {
+      let r = i / ${BK / 4}u;
+      let c = i % ${BK / 4}u;
+      let v = x[(t0 + r) * ${KK / 4}u + k0 / 4u + c];
+      let o = r * ${BK}u + 4u * c;
+      xs[o] = f16(v.x);
+      xs[o + 1u] = f16(v.y);
+      xs[o + 2u] = f16(v.z);
+      xs[o + 3u] = f16(v.w);
+    }
+    for (var i = li; i < ${(BN * BK) / 8}u; i += ${TH}u) {
+      let r = i / ${BK / 8}u;
+      let c = i % ${BK / 8}u;
+      let u = w[(n0 + r) * ${KK / 8}u + k0 / 8u + c];
+      let o = r * ${BK}u + 8u * c;
+      for (var j = 0u; j < 4u; j++) {
+        ws[o + 2u * j] = f16(bitcast<f32>(u[j] << 16u));
+        ws[o + 2u * j + 1u] = f16(bitcast<f32>(u[j] & 0xffff0000u));
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${BK}u; kk += 16u) {
+      let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&xs, sm * ${BK}u + kk, false, ${BK}u);
+      let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&xs, (sm + 16u) * ${BK}u + kk, false, ${BK}u);
+      let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&ws, sn * ${BK}u + kk, true, ${BK}u);
+      let b1 = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&ws, (sn + 16u) * ${BK}u + kk, true, ${BK}u);
+      c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
+      c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
+      c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
+      c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
+    }
+    workgroupBarrier();
+  }
+  let o = (t0 + sm) * ${NN}u + n0 + sn;
+  subgroupMatrixStore(&out, o, c00, false, ${NN}u);
+  subgroupMatrixStore(&out, o + 16u, c01, false, ${NN}u);
+  subgroupMatrixStore(&out, o + ${16 * NN}u, c10, false, ${NN}u);
+  subgroupMatrixStore(&out, o + ${16 * NN}u + 16u, c11, false, ${NN}u);
+}`;
+    const name = `staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM * WN} subgroups`;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code });
+    const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+    if (msgs.length) {
+      await device.popErrorScope();
+      console.log(`${name}: does not compile: ${msgs[0].message}`);
+      continue;
+    }
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [gx, gw, go].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const run = async (reps) => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bg);
+      for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(NN / BN, T / BM);
+      pass.end();
+      const t = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    };
+    await run(5);
+    const reps = 200;
+    const ms = (await run(reps)) / reps;
+    const err = await device.popErrorScope();
+    if (err) {
+      console.log(`${name}: ${err.message}`);
+      continue;
+    }
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(go, 0, rd, 0, T * NN * 4);
+    device.queue.submit([enc.finish()]);
+    await rd.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(rd.getMappedRange().slice(0));
+    rd.unmap();
+    let worst = 0;
+    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
+      let s = 0;
+      for (let k = 0; k < KK; k++) s += X[t * KK + k] * Wf[n * KK + k];
+      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
+    }
+    console.log(`${name}: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 6 points ${worst}`);
+  }
+}
