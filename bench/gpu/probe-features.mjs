@@ -51,6 +51,61 @@ if (!adapter.features.has(SM)) process.exit(0);
 
 const want = [SM, 'subgroups', ...(adapter.features.has('shader-f16') ? ['shader-f16'] : [])];
 const device = await adapter.requestDevice({ requiredFeatures: want });
+
+const storage = (bytes) => {
+  const g = device.createBuffer({ size: Math.max(16, bytes.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(g, 0, bytes);
+  return g;
+};
+const output = (bytes) => device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+
+/** The kernel's pipeline and bind group (bindings 0, 1, … in order), or null, with the reason printed, where it does not build. */
+async function build(name, code, buffers) {
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code });
+  const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  if (msgs.length) {
+    await device.popErrorScope();
+    console.log(`${name}: does not compile: ${msgs[0].message}`);
+    return null;
+  }
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const err = await device.popErrorScope();
+  if (err) console.log(`${name}: ${err.message}`);
+  return err ? null : { pipeline, bg };
+}
+
+/** Milliseconds for `reps` dispatches of the kernel in one pass, to the queue's completion; null, with the reason printed, on a validation error. */
+async function run(name, k, grid, reps) {
+  device.pushErrorScope('validation');
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(k.pipeline);
+  pass.setBindGroup(0, k.bg);
+  for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(...grid);
+  pass.end();
+  const t = performance.now();
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  const ms = performance.now() - t;
+  const err = await device.popErrorScope();
+  if (err) console.log(`${name}: ${err.message}`);
+  return err ? null : ms;
+}
+
+/** A copy of the first `bytes` of a buffer. */
+async function read(buf, bytes) {
+  const rd = device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(buf, 0, rd, 0, Math.max(16, bytes));
+  device.queue.submit([enc.finish()]);
+  await rd.mapAsync(GPUMapMode.READ);
+  const copy = rd.getMappedRange().slice(0);
+  rd.destroy();
+  return copy;
+}
+
 const wgslType = { f32: 'f32', f16: 'f16', u32: 'u32', i32: 'i32', u8: 'u8', i8: 'i8' };
 for (const c of configs) {
   const t = wgslType[c.componentType];
@@ -60,6 +115,7 @@ for (const c of configs) {
     continue;
   }
   const { M, N, K } = c;
+  const name = `  ${t}→${r} ${M}x${N}x${K}`;
   const code = `${t === 'f16' || r === 'f16' ? 'enable f16;\n' : ''}enable chromium_experimental_subgroup_matrix;
 @group(0) @binding(0) var<storage, read> a: array<${t}>;
 @group(0) @binding(1) var<storage, read> b: array<${t}>;
@@ -72,44 +128,15 @@ fn main() {
   acc = subgroupMatrixMultiplyAccumulate(l, rr, acc);
   subgroupMatrixStore(&c, 0, acc, false, ${N});
 }`;
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ code });
-  const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-  if (msgs.length) {
-    await device.popErrorScope();
-    console.log(`  ${t}→${r} ${M}x${N}x${K}: does not compile: ${msgs[0].message}`);
-    continue;
-  }
   const A = Float32Array.from({ length: M * K }, (_, i) => ((i * 7) % 11) - 5);
   const B = Float32Array.from({ length: K * N }, (_, i) => ((i * 5) % 13) - 6);
   const pack = (x) => (t === 'f16' ? new Float16ArrayLike(x).bytes : new Uint8Array(x.buffer));
-  const buf = (bytes, usage) => {
-    const g = device.createBuffer({ size: Math.max(16, bytes.byteLength), usage: usage | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(g, 0, bytes);
-    return g;
-  };
-  const ga = buf(pack(A), GPUBufferUsage.STORAGE);
-  const gb = buf(pack(B), GPUBufferUsage.STORAGE);
   const outBytes = M * N * (r === 'f16' ? 2 : 4);
-  const gc = device.createBuffer({ size: Math.max(16, outBytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const rd = device.createBuffer({ size: Math.max(16, outBytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [ga, gb, gc].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bg);
-  pass.dispatchWorkgroups(1);
-  pass.end();
-  enc.copyBufferToBuffer(gc, 0, rd, 0, Math.max(16, outBytes));
-  device.queue.submit([enc.finish()]);
-  const err = await device.popErrorScope();
-  if (err) {
-    console.log(`  ${t}→${r} ${M}x${N}x${K}: ${err.message}`);
-    continue;
-  }
-  await rd.mapAsync(GPUMapMode.READ);
-  const got = r === 'f16' ? Float16ArrayLike.decode(new Uint16Array(rd.getMappedRange().slice(0))) : new Float32Array(rd.getMappedRange().slice(0));
+  const gc = output(outBytes);
+  const kern = await build(name, code, [storage(pack(A)), storage(pack(B)), gc]);
+  if (!kern || (await run(name, kern, [1], 1)) === null) continue;
+  const bytes = await read(gc, outBytes);
+  const got = r === 'f16' ? Float16ArrayLike.decode(new Uint16Array(bytes)) : new Float32Array(bytes);
   let worst = 0;
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
@@ -117,17 +144,44 @@ fn main() {
       for (let k = 0; k < K; k++) s += A[i * K + k] * B[k * N + j];
       worst = Math.max(worst, Math.abs(s - got[i * N + j]));
     }
-  console.log(`  ${t}→${r} ${M}x${N}x${K}: runs, max |error| ${worst}`);
+  console.log(`${name}: runs, max |error| ${worst}`);
 }
 
-// Throughput of a plain subgroup-matrix matmul (no workgroup-memory staging): out[T, N] = x[T, K] · w[N, K]ᵀ
-// at Qwen3-0.6B's qkv shape, f16 inputs, f32 results, each subgroup a 2 × 2 block of fragments. Not a
-// tuned kernel: it shows whether the tensor cores are reached and roughly how fast, against the f32
-// register-tiled kernels' 20–29 TFLOP/s (bench/gpu/results/h100-micro-matmul.txt).
-const tc = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
-if (tc && device.features.has('shader-f16')) {
-  const { M, N, K } = tc;
-  const [T, KK, NN] = [512, 1024, 4096];
+// Throughput at Qwen3-0.6B's qkv shape, out[T, NN] = x[T, KK] · w[NN, KK]ᵀ with f32 results, against the f32
+// register-tiled kernels' 20–29 TFLOP/s (bench/gpu/results/h100-micro-matmul.txt), checked at six points.
+// First a plain kernel on f16 inputs (no workgroup-memory staging, each subgroup a 2 × 2 block of fragments;
+// not tuned: it shows whether the tensor cores are reached and roughly how fast). Then the product as qo would
+// feed it: f32 activations and bf16 weights (two a u32, the even column in the low half), converted to f16
+// while staged in workgroup memory, BK = 32 columns at a time; WM × WN subgroups a workgroup, each a 2 × 2
+// block of 16×16×16 fragments (a tile of 32·WM tokens × 32·WN rows). Subgroups are taken as 32 invocations in
+// order (NVIDIA).
+const tc16 = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
+if (tc16 && device.features.has('shader-f16')) {
+  const [T, KK, NN, BK] = [512, 1024, 4096, 32];
+  const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
+  const Wf = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
+  const Wu = new Uint32Array((NN * KK) / 2);
+  const bits = new Uint32Array(Wf.buffer);
+  for (let i = 0; i < Wu.length; i++) Wu[i] = (bits[2 * i] >>> 16) | (bits[2 * i + 1] & 0xffff0000);
+  const go = output(T * NN * 4);
+  const throughput = async (name, code, inputs, grid) => {
+    const kern = await build(name, code, [...inputs, go]);
+    if (!kern || (await run(name, kern, grid, 5)) === null) return;
+    const reps = 200;
+    const total = await run(name, kern, grid, reps);
+    if (total === null) return;
+    const ms = total / reps;
+    const got = new Float32Array(await read(go, T * NN * 4));
+    let worst = 0;
+    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
+      let s = 0;
+      for (let k = 0; k < KK; k++) s += X[t * KK + k] * Wf[n * KK + k];
+      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
+    }
+    console.log(`${name}: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 6 points ${worst}`);
+  };
+
+  const { M, N, K } = tc16;
   const code = `enable f16;
 enable chromium_experimental_subgroup_matrix;
 @group(0) @binding(0) var<storage, read> x: array<f16>;
@@ -156,78 +210,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0, c10, false, ${NN}u);
   subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0 + ${N}u, c11, false, ${NN}u);
 }`;
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ code });
-  const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-  if (msgs.length) console.log(`throughput kernel does not compile: ${msgs[0].message}`);
-  else {
-    const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
-    const W = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
-    const up = (a) => {
-      const bytes = new Float16ArrayLike(a).bytes;
-      const g = device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-      device.queue.writeBuffer(g, 0, bytes);
-      return g;
-    };
-    const gx = up(X);
-    const gw = up(W);
-    const go = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const rd = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [gx, gw, go].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const run = async (reps) => {
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bg);
-      for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(NN / (2 * N), T / (2 * M));
-      pass.end();
-      const t = performance.now();
-      device.queue.submit([enc.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return performance.now() - t;
-    };
-    await run(5);
-    const reps = 200;
-    const ms = (await run(reps)) / reps;
-    const err = await device.popErrorScope();
-    if (err) console.log(`throughput kernel: ${err.message}`);
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(go, 0, rd, 0, T * NN * 4);
-    device.queue.submit([enc.finish()]);
-    await rd.mapAsync(GPUMapMode.READ);
-    const got = new Float32Array(rd.getMappedRange().slice(0));
-    let worst = 0;
-    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5]]) {
-      let s = 0;
-      for (let k = 0; k < KK; k++) s += X[t * KK + k] * W[n * KK + k];
-      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
-    }
-    console.log(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 5 points ${worst}`);
-  }
-}
+  await throughput(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments`, code, [storage(new Float16ArrayLike(X).bytes), storage(new Float16ArrayLike(Wf).bytes)], [NN / (2 * N), T / (2 * M)]);
 
-// The same product as the kernels would take it in qo: f32 activations [T, K] and bf16 weights [N, K]
-// (two a u32, the even column in the low half), converted to f16 while staged in workgroup memory,
-// BK = 32 columns at a time; WM × WN subgroups a workgroup, each a 2 × 2 block of 16×16×16 fragments
-// (a tile of 32·WM tokens × 32·WN rows). Subgroups are taken as 32 invocations in order (NVIDIA).
-const tc16 = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
-if (tc16 && device.features.has('shader-f16')) {
-  const [T, KK, NN, BK] = [512, 1024, 4096, 32];
-  const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
-  const Wf = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
-  const Wu = new Uint32Array((NN * KK) / 2);
-  const bits = new Uint32Array(Wf.buffer);
-  for (let i = 0; i < Wu.length; i++) Wu[i] = (bits[2 * i] >>> 16) | (bits[2 * i + 1] & 0xffff0000);
-  const upload = (a) => {
-    const g = device.createBuffer({ size: a.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(g, 0, a);
-    return g;
-  };
-  const gx = upload(X);
-  const gw = upload(Wu);
-  const go = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const rd = device.createBuffer({ size: T * NN * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const [gx, gw] = [storage(X), storage(Wu)];
   for (const [WM, WN] of [[2, 2], [4, 2], [2, 4], [4, 4]]) {
     const [BM, BN, TH] = [32 * WM, 32 * WN, 32 * WM * WN];
     const code = `enable f16;
@@ -288,49 +273,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   subgroupMatrixStore(&out, o + ${16 * NN}u, c10, false, ${NN}u);
   subgroupMatrixStore(&out, o + ${16 * NN}u + 16u, c11, false, ${NN}u);
 }`;
-    const name = `staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM * WN} subgroups`;
-    device.pushErrorScope('validation');
-    const module = device.createShaderModule({ code });
-    const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-    if (msgs.length) {
-      await device.popErrorScope();
-      console.log(`${name}: does not compile: ${msgs[0].message}`);
-      continue;
-    }
-    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [gx, gw, go].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const run = async (reps) => {
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bg);
-      for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(NN / BN, T / BM);
-      pass.end();
-      const t = performance.now();
-      device.queue.submit([enc.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return performance.now() - t;
-    };
-    await run(5);
-    const reps = 200;
-    const ms = (await run(reps)) / reps;
-    const err = await device.popErrorScope();
-    if (err) {
-      console.log(`${name}: ${err.message}`);
-      continue;
-    }
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(go, 0, rd, 0, T * NN * 4);
-    device.queue.submit([enc.finish()]);
-    await rd.mapAsync(GPUMapMode.READ);
-    const got = new Float32Array(rd.getMappedRange().slice(0));
-    rd.unmap();
-    let worst = 0;
-    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
-      let s = 0;
-      for (let k = 0; k < KK; k++) s += X[t * KK + k] * Wf[n * KK + k];
-      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
-    }
-    console.log(`${name}: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 6 points ${worst}`);
+    await throughput(`staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM * WN} subgroups`, code, [gx, gw], [NN / BN, T / BM]);
   }
 }
