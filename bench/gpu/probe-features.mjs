@@ -2,8 +2,11 @@
 // subgroup-matrix configurations (Dawn's experimental cooperative-matrix feature, which is how WGSL reaches
 // tensor cores). For each configuration the adapter lists, it compiles and runs one M×N×K product
 // and checks it against the CPU. Run where `webgpu` resolves (on the GPU machine: after
-// `source .device/enter.sh`): node bench/gpu/probe-features.mjs [DAWN_TOGGLES], e.g. with
-// vulkan_enable_f16_on_nvidia (Dawn keeps shader-f16 off on NVIDIA's Vulkan driver unless asked).
+// `source .device/enter.sh`): node bench/gpu/probe-features.mjs [DAWN_TOGGLES [plain|staged:I|i8]], e.g. with
+// vulkan_enable_f16_on_nvidia (Dawn keeps shader-f16 off on NVIDIA's Vulkan driver unless asked); the second
+// argument runs one throughput kernel alone. Diagnosis knobs (environment): QO_PROBE_REPS, QO_PROBE_PER_PASS,
+// QO_PROBE_PER_SUBMIT, QO_PROBE_KLOOP, QO_PROBE_NO_F16, QO_PROBE_NO_INFO, QO_PROBE_TRACE; what they showed on
+// an H200 is in bench/gpu/results/h200-probe-subgroup-matrix-2026-12-06.txt.
 /* global console, process, performance, GPUBufferUsage, GPUMapMode */
 import { create, globals } from 'webgpu';
 
@@ -49,8 +52,8 @@ console.log(`subgroup-matrix configs (${configs.length}):`);
 for (const c of configs) console.log(`  ${c.componentType} → ${c.resultComponentType}, M ${c.M} N ${c.N} K ${c.K}`);
 if (!adapter.features.has(SM)) process.exit(0);
 
-const want = [SM, 'subgroups', ...(adapter.features.has('shader-f16') ? ['shader-f16'] : [])];
-const device = await adapter.requestDevice({ requiredFeatures: want });
+const want = [SM, 'subgroups', ...(adapter.features.has('shader-f16') && !process.env.QO_PROBE_NO_F16 ? ['shader-f16'] : [])];
+const device = await adapter.requestDevice({ requiredFeatures: want, requiredLimits: { maxComputeWorkgroupStorageSize: L.maxComputeWorkgroupStorageSize } });
 
 const storage = (bytes) => {
   const g = device.createBuffer({ size: Math.max(16, bytes.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
@@ -62,8 +65,11 @@ const output = (bytes) => device.createBuffer({ size: Math.max(16, bytes), usage
 /** The kernel's pipeline and bind group (bindings 0, 1, … in order), or null, with the reason printed, where it does not build. */
 async function build(name, code, buffers) {
   device.pushErrorScope('validation');
+  const trace = (m) => process.env.QO_PROBE_TRACE && process.stderr.write(`[${name.trim()}] ${m}\n`);
+  trace('module');
   const module = device.createShaderModule({ code });
-  const msgs = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  const msgs = process.env.QO_PROBE_NO_INFO ? [] : (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  trace('pipeline');
   if (msgs.length) {
     await device.popErrorScope();
     console.log(`${name}: does not compile: ${msgs[0].message}`);
@@ -72,6 +78,7 @@ async function build(name, code, buffers) {
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
   const err = await device.popErrorScope();
+  trace(err ? `error ${err.message}` : 'built');
   if (err) console.log(`${name}: ${err.message}`);
   return err ? null : { pipeline, bg };
 }
@@ -79,14 +86,26 @@ async function build(name, code, buffers) {
 /** Milliseconds for `reps` dispatches of the kernel in one pass, to the queue's completion; null, with the reason printed, on a validation error. */
 async function run(name, k, grid, reps) {
   device.pushErrorScope('validation');
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(k.pipeline);
-  pass.setBindGroup(0, k.bg);
-  for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(...grid);
-  pass.end();
+  // diagnosis of a Dawn crash with many subgroup-matrix dispatches: at most QO_PROBE_PER_PASS dispatches a pass
+  // (each with its own setPipeline/setBindGroup), QO_PROBE_PER_SUBMIT a command buffer
+  const perPass = Number(process.env.QO_PROBE_PER_PASS ?? reps);
+  const perSubmit = Number(process.env.QO_PROBE_PER_SUBMIT ?? reps);
+  const buffers = [];
+  for (let s0 = 0; s0 < reps; s0 += perSubmit) {
+    const enc = device.createCommandEncoder();
+    for (let p0 = s0; p0 < Math.min(reps, s0 + perSubmit); p0 += perPass) {
+      const pass = enc.beginComputePass();
+      for (let i = p0; i < Math.min(reps, s0 + perSubmit, p0 + perPass); i++) {
+        pass.setPipeline(k.pipeline);
+        pass.setBindGroup(0, k.bg);
+        pass.dispatchWorkgroups(...grid);
+      }
+      pass.end();
+    }
+    buffers.push(enc.finish());
+  }
   const t = performance.now();
-  device.queue.submit([enc.finish()]);
+  device.queue.submit(buffers);
   await device.queue.onSubmittedWorkDone();
   const ms = performance.now() - t;
   const err = await device.popErrorScope();
@@ -106,8 +125,9 @@ async function read(buf, bytes) {
   return copy;
 }
 
+const only = process.argv[3]; // 'plain' or 'staged:I' runs that kernel alone (one crash does not hide the rest)
 const wgslType = { f32: 'f32', f16: 'f16', u32: 'u32', i32: 'i32', u8: 'u8', i8: 'i8' };
-for (const c of configs) {
+for (const c of only ? [] : configs) {
   const t = wgslType[c.componentType];
   const r = wgslType[c.resultComponentType];
   if (!['f32', 'f16'].includes(t) || !['f32', 'f16'].includes(r)) {
@@ -158,20 +178,22 @@ fn main() {
 const tc16 = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
 if (tc16 && device.features.has('shader-f16')) {
   const [T, KK, NN, BK] = [512, 1024, 4096, 32];
+  const KL = Number(process.env.QO_PROBE_KLOOP ?? KK); // diagnosis only: fewer k steps (wrong results)
   const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
   const Wf = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
   const Wu = new Uint32Array((NN * KK) / 2);
   const bits = new Uint32Array(Wf.buffer);
   for (let i = 0; i < Wu.length; i++) Wu[i] = (bits[2 * i] >>> 16) | (bits[2 * i + 1] & 0xffff0000);
   const go = output(T * NN * 4);
-  const throughput = async (name, code, inputs, grid) => {
+  const throughput = async (name, code, inputs, grid, decode = (b) => new Float32Array(b)) => {
     const kern = await build(name, code, [...inputs, go]);
-    if (!kern || (await run(name, kern, grid, 5)) === null) return;
-    const reps = 200;
+    if (!kern || (await run(name, kern, grid, 1)) === null) return;
+    process.env.QO_PROBE_TRACE && process.stderr.write(`[${name}] first run done\n`);
+    const reps = Number(process.env.QO_PROBE_REPS ?? 200);
     const total = await run(name, kern, grid, reps);
     if (total === null) return;
     const ms = total / reps;
-    const got = new Float32Array(await read(go, T * NN * 4));
+    const got = decode(await read(go, T * NN * 4));
     let worst = 0;
     for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
       let s = 0;
@@ -195,7 +217,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   var c01 = subgroup_matrix_result<f32, ${N}, ${M}>();
   var c10 = subgroup_matrix_result<f32, ${N}, ${M}>();
   var c11 = subgroup_matrix_result<f32, ${N}, ${M}>();
-  for (var k = 0u; k < ${KK}u; k += ${K}u) {
+  for (var k = 0u; k < ${KL}u; k += ${K}u) {
     let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, ${K}, ${M}>>(&x, t0 * ${KK}u + k, false, ${KK}u);
     let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, ${K}, ${M}>>(&x, (t0 + ${M}u) * ${KK}u + k, false, ${KK}u);
     let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, ${N}, ${K}>>(&w, n0 * ${KK}u + k, true, ${KK}u);
@@ -210,35 +232,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0, c10, false, ${NN}u);
   subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0 + ${N}u, c11, false, ${NN}u);
 }`;
-  await throughput(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments`, code, [storage(new Float16ArrayLike(X).bytes), storage(new Float16ArrayLike(Wf).bytes)], [NN / (2 * N), T / (2 * M)]);
+  if (!only || only === 'plain')
+    await throughput(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments`, code, [storage(new Float16ArrayLike(X).bytes), storage(new Float16ArrayLike(Wf).bytes)], [NN / (2 * N), T / (2 * M)]);
 
   const [gx, gw] = [storage(X), storage(Wu)];
-  for (const [WM, WN] of [[2, 2], [4, 2], [2, 4], [4, 4]]) {
-    const [BM, BN, TH] = [32 * WM, 32 * WN, 32 * WM * WN];
+  // WM × WN subgroups a workgroup, each FM × FN fragments; BK columns staged at a time, rows of BK + PAD halves.
+  const shapes = [
+    [2, 2, 2, 2, 32, 0], [2, 2, 2, 2, 32, 8], [4, 2, 2, 2, 32, 8], [2, 4, 2, 2, 32, 8], [4, 4, 2, 2, 32, 8],
+    [2, 2, 4, 2, 32, 8], [2, 2, 2, 4, 32, 8], [2, 2, 4, 4, 32, 8], [4, 2, 2, 4, 32, 8], [2, 4, 4, 2, 32, 8],
+    [2, 2, 4, 2, 64, 8], [2, 2, 2, 4, 64, 8], [2, 2, 4, 4, 64, 8], [4, 2, 2, 2, 64, 8],
+  ];
+  for (const [idx, [WM, WN, FM, FN, BK, PAD]] of shapes.entries()) {
+    if (only && only !== `staged:${idx}`) continue;
+    const [BM, BN, TH, S] = [16 * FM * WM, 16 * FN * WN, 32 * WM * WN, BK + PAD];
+    if (2 * S * (BM + BN) > device.limits.maxComputeWorkgroupStorageSize) continue;
+    const frag = (f) => Array.from({ length: FM * FN }, (_, q) => f(Math.floor(q / FN), q % FN)).join('\n');
     const code = `enable f16;
 enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium.subgroup_matrix_uniformity);
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-var<workgroup> xs: array<f16, ${BM * BK}>;
-var<workgroup> ws: array<f16, ${BN * BK}>;
+var<workgroup> xs: array<f16, ${BM * S}>;
+var<workgroup> ws: array<f16, ${BN * S}>;
 @compute @workgroup_size(${TH})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let n0 = wid.x * ${BN}u;
   let t0 = wid.y * ${BM}u;
   let sg = li / 32u;
-  let sm = (sg / ${WN}u) * 32u;
-  let sn = (sg % ${WN}u) * 32u;
-  var c00 = subgroup_matrix_result<f32, 16, 16>();
-  var c01 = subgroup_matrix_result<f32, 16, 16>();
-  var c10 = subgroup_matrix_result<f32, 16, 16>();
-  var c11 = subgroup_matrix_result<f32, 16, 16>();
-  for (var k0 = 0u; k0 < ${KK}u; k0 += ${BK}u) {
+  let sm = (sg / ${WN}u) * ${16 * FM}u;
+  let sn = (sg % ${WN}u) * ${16 * FN}u;
+${frag((i, j) => `  var c${i}${j} = subgroup_matrix_result<f32, 16, 16>();`)}
+  for (var k0 = 0u; k0 < ${KL}u; k0 += ${BK}u) {
     for (var i = li; i < ${(BM * BK) / 4}u; i += ${TH}u) {
       let r = i / ${BK / 4}u;
       let c = i % ${BK / 4}u;
       let v = x[(t0 + r) * ${KK / 4}u + k0 / 4u + c];
-      let o = r * ${BK}u + 4u * c;
+      let o = r * ${S}u + 4u * c;
       xs[o] = f16(v.x);
       xs[o + 1u] = f16(v.y);
       xs[o + 2u] = f16(v.z);
@@ -248,7 +278,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let r = i / ${BK / 8}u;
       let c = i % ${BK / 8}u;
       let u = w[(n0 + r) * ${KK / 8}u + k0 / 8u + c];
-      let o = r * ${BK}u + 8u * c;
+      let o = r * ${S}u + 8u * c;
       for (var j = 0u; j < 4u; j++) {
         ws[o + 2u * j] = f16(bitcast<f32>(u[j] << 16u));
         ws[o + 2u * j + 1u] = f16(bitcast<f32>(u[j] & 0xffff0000u));
@@ -256,23 +286,68 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk += 16u) {
-      let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&xs, sm * ${BK}u + kk, false, ${BK}u);
-      let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&xs, (sm + 16u) * ${BK}u + kk, false, ${BK}u);
-      let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&ws, sn * ${BK}u + kk, true, ${BK}u);
-      let b1 = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&ws, (sn + 16u) * ${BK}u + kk, true, ${BK}u);
-      c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
-      c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
-      c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
-      c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
+${Array.from({ length: FM }, (_, i) => `      let a${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>>(&xs, (sm + ${16 * i}u) * ${S}u + kk, false, ${S}u);`).join('\n')}
+${Array.from({ length: FN }, (_, j) => `      let b${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>>(&ws, (sn + ${16 * j}u) * ${S}u + kk, true, ${S}u);`).join('\n')}
+${frag((i, j) => `      c${i}${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}${j});`)}
     }
     workgroupBarrier();
   }
   let o = (t0 + sm) * ${NN}u + n0 + sn;
-  subgroupMatrixStore(&out, o, c00, false, ${NN}u);
-  subgroupMatrixStore(&out, o + 16u, c01, false, ${NN}u);
-  subgroupMatrixStore(&out, o + ${16 * NN}u, c10, false, ${NN}u);
-  subgroupMatrixStore(&out, o + ${16 * NN}u + 16u, c11, false, ${NN}u);
+${frag((i, j) => `  subgroupMatrixStore(&out, o + ${16 * i * NN + 16 * j}u, c${i}${j}, false, ${NN}u);`)}
 }`;
-    await throughput(`staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM * WN} subgroups`, code, [gx, gw], [NN / BN, T / BM]);
+    await throughput(`staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM}×${WN} subgroups of ${FM}×${FN} fragments, BK ${BK} pad ${PAD}`, code, [gx, gw], [NN / BN, T / BM]);
+  }
+}
+
+// The same product on the int8 tensor cores (i8 × i8 → i32, 16×16×32), which Dawn offers on NVIDIA without the f16
+// toggle: x and w as bytes, four a u32 (array<i32> for the loads), the plain 2 × 2 fragment kernel. Exact.
+const tc8 = configs.find((c) => c.componentType === 'i8' && c.resultComponentType === 'i32' && c.M === 16 && c.N === 16 && c.K === 32);
+if (tc8 && (!only || only === 'i8')) {
+  const [T, KK, NN] = [512, 1024, 4096];
+  const KL = Number(process.env.QO_PROBE_KLOOP ?? KK);
+  const X = Int8Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
+  const W = Int8Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
+  const go = output(T * NN * 4);
+  const code = `enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium.subgroup_matrix_uniformity);
+@group(0) @binding(0) var<storage, read> x: array<i32>;
+@group(0) @binding(1) var<storage, read> w: array<i32>;
+@group(0) @binding(2) var<storage, read_write> out: array<i32>;
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wid: vec3<u32>) {
+  let n0 = wid.x * 32u;
+  let t0 = wid.y * 32u;
+  var c00 = subgroup_matrix_result<i32, 16, 16>();
+  var c01 = subgroup_matrix_result<i32, 16, 16>();
+  var c10 = subgroup_matrix_result<i32, 16, 16>();
+  var c11 = subgroup_matrix_result<i32, 16, 16>();
+  for (var k = 0u; k < ${KL}u; k += 32u) {
+    let a0 = subgroupMatrixLoad<subgroup_matrix_left<i8, 32, 16>>(&x, t0 * ${KK}u + k, false, ${KK}u);
+    let a1 = subgroupMatrixLoad<subgroup_matrix_left<i8, 32, 16>>(&x, (t0 + 16u) * ${KK}u + k, false, ${KK}u);
+    let b0 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&w, n0 * ${KK}u + k, true, ${KK}u);
+    let b1 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&w, (n0 + 16u) * ${KK}u + k, true, ${KK}u);
+    c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
+    c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
+    c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
+    c11 = subgroupMatrixMultiplyAccumulate(a1, b1, c11);
+  }
+  subgroupMatrixStore(&out, t0 * ${NN}u + n0, c00, false, ${NN}u);
+  subgroupMatrixStore(&out, t0 * ${NN}u + n0 + 16u, c01, false, ${NN}u);
+  subgroupMatrixStore(&out, (t0 + 16u) * ${NN}u + n0, c10, false, ${NN}u);
+  subgroupMatrixStore(&out, (t0 + 16u) * ${NN}u + n0 + 16u, c11, false, ${NN}u);
+}`;
+  const name = `int8 subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, i8 → i32, 16x16x32 fragments`;
+  const kern = await build(name, code, [storage(new Uint8Array(X.buffer)), storage(new Uint8Array(W.buffer)), go]);
+  if (kern && (await run(name, kern, [NN / 32, T / 32], 1)) !== null) {
+    const reps = Number(process.env.QO_PROBE_REPS ?? 200);
+    const total = await run(name, kern, [NN / 32, T / 32], reps);
+    const got = new Int32Array(await read(go, T * NN * 4));
+    let worst = 0;
+    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
+      let s = 0;
+      for (let k = 0; k < KK; k++) s += X[t * KK + k] * W[n * KK + k];
+      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
+    }
+    if (total !== null) console.log(`${name}: ${(total / reps).toFixed(4)} ms, ${((2 * T * KK * NN) / (total / reps) / 1e9).toFixed(1)} TOP/s, max |error| at 6 points ${worst}`);
   }
 }
