@@ -55,5 +55,5 @@ export function maxChunk(c: TextConfig, maxBindingBytes: number): number {
 }
 
 export function destroyRunState(st: GpuRunState): void {
-  for (const t of [st.ids, st.h, st.xn, st.qkv, st.q, st.attn, st.gate_up, st.logits, st.partials]) t.buffer.destroy();
+  for (const t of [st.ids, st.h, st.xn, st.qkv, st.q, st.attn, st.gate_up, st.act, st.logits, st.partials]) t.buffer.destroy();
 }
