@@ -6,6 +6,8 @@
 //       @qo/bench's GGUF writer (apps/bench)
 //   node dist/main.mjs micro [SUITE…]
 //       kernel micro-benchmarks (bench/gpu/micro): attention, matmul, decode, moe
+//   node dist/main.mjs validate --fixture DIR --device gpu [--dtype …]
+//       qo-validate itself (apps/validate), for the fixtures on the GPU machine (bench/gpu/validate.sh)
 import { parseArgs } from 'node:util';
 import { acquireDevice } from '@qo/gpu';
 import { GPU_DAWN_OPTIONS, synthConfig, synthWeights, type SynthPreset } from '@qo/qwen3';
@@ -14,6 +16,11 @@ import type { Qwen3TextConfig } from '@qo/loader';
 import { writeQwen3Gguf } from '../../apps/bench/src/qwen3-gguf.js';
 import { vocabFromTokenizerJson } from '../../apps/bench/src/vocab.js';
 import { SUITES } from './micro/index.js';
+
+if (process.argv[2] === 'validate') {
+  const { runCli } = await import('../../apps/validate/src/run-cli.js');
+  process.exit(await runCli(process.argv.slice(3), process));
+}
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
