@@ -351,3 +351,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
     if (total !== null) console.log(`${name}: ${(total / reps).toFixed(4)} ms, ${((2 * T * KK * NN) / (total / reps) / 1e9).toFixed(1)} TOP/s, max |error| at 6 points ${worst}`);
   }
 }
+
+// How subgroupMatrixLoad addresses i8 matrices held in an array<i32> (4 values a word): one 16×32 · 32×16
+// product, both operands staged in workgroup memory (rows of SB bytes) or read from storage, with the
+// older `col_major` bool form and the newer row_major/col_major template form, checked exactly. Offsets and
+// strides are passed in bytes (i8 elements), as the storage-buffer kernel above needed. Written for the int8
+// prefill kernel's failure (BENCHMARKS.md ## GPU, session 4); not run yet: `… probe-features.mjs '' i8-addressing`.
+if (tc8 && (!only || only === 'i8-addressing')) {
+  const A = Int8Array.from({ length: 16 * 32 }, (_, i) => ((i * 37) % 201) - 100);
+  const B = Int8Array.from({ length: 16 * 32 }, (_, i) => ((i * 53) % 199) - 99); // 16 rows (n) of 32 (k)
+  const want = new Int32Array(256);
+  for (let m = 0; m < 16; m++) for (let n = 0; n < 16; n++) for (let k = 0; k < 32; k++) want[m * 16 + n] += A[m * 32 + k] * B[n * 32 + k];
+  for (const src of ['storage', 'workgroup']) {
+    for (const form of ['old', 'new']) {
+      for (const SB of src === 'storage' ? [32] : [32, 48]) {
+        const load = (side, ptr, off) => {
+          const ty = side === 'left' ? 'subgroup_matrix_left<i8, 32, 16>' : 'subgroup_matrix_right<i8, 16, 32>';
+          const col = side === 'right';
+          return form === 'old' ? `subgroupMatrixLoad<${ty}>(${ptr}, ${off}, ${col}, ${SB}u)` : `subgroupMatrixLoad<${ty}, ${col ? 'col_major' : 'row_major'}>(${ptr}, ${off}, ${SB}u)`;
+        };
+        const store = form === 'old' ? 'subgroupMatrixStore(&out, 0u, c, false, 16u)' : 'subgroupMatrixStore<row_major>(&out, 0u, c, 16u)';
+        const code = `enable chromium_experimental_subgroup_matrix;
+@group(0) @binding(0) var<storage, read> a: array<i32>;
+@group(0) @binding(1) var<storage, read> b: array<i32>;
+@group(0) @binding(2) var<storage, read_write> out: array<i32>;
+var<workgroup> as_: array<i32, ${(16 * SB) / 4}>;
+var<workgroup> bs_: array<i32, ${(16 * SB) / 4}>;
+@compute @workgroup_size(32)
+fn main(@builtin(local_invocation_index) li: u32) {
+  for (var i = li; i < ${16 * 8}u; i += 32u) {
+    let r = i / 8u;
+    let c = i % 8u;
+    as_[r * ${SB / 4}u + c] = a[i];
+    bs_[r * ${SB / 4}u + c] = b[i];
+  }
+  workgroupBarrier();
+  let l = ${src === 'workgroup' ? load('left', '&as_', '0u') : load('left', '&a', '0u').replace(`${SB}u)`, '32u)')};
+  let r = ${src === 'workgroup' ? load('right', '&bs_', '0u') : load('right', '&b', '0u').replace(`${SB}u)`, '32u)')};
+  var c = subgroupMatrixMultiplyAccumulate(l, r, subgroup_matrix_result<i32, 16, 16>());
+  ${store};
+}`;
+        const name = `i8 load from ${src}, ${form} form, row stride ${src === 'workgroup' ? SB : 32} bytes`;
+        const go = output(256 * 4);
+        const kern = await build(name, code, [storage(new Uint8Array(A.buffer)), storage(new Uint8Array(B.buffer)), go]);
+        if (!kern || (await run(name, kern, [1], 1)) === null) continue;
+        const got = new Int32Array(await read(go, 256 * 4));
+        let bad = 0;
+        for (let i = 0; i < 256; i++) if (got[i] !== want[i]) bad++;
+        console.log(`${name}: ${bad === 0 ? 'exact' : `${bad} of 256 wrong (first: got ${got.find((v, i) => v !== want[i])})`}`);
+      }
+    }
+  }
+}
