@@ -125,7 +125,7 @@ async function read(buf, bytes) {
   return copy;
 }
 
-const only = process.argv[3]; // 'plain' or 'staged:I' runs that kernel alone (one crash does not hide the rest)
+const only = process.argv[3]; // 'plain', 'staged:I', 'i8' or 'i8-addressing' runs that alone (one crash does not hide the rest)
 const wgslType = { f32: 'f32', f16: 'f16', u32: 'u32', i32: 'i32', u8: 'u8', i8: 'i8' };
 for (const c of only ? [] : configs) {
   const t = wgslType[c.componentType];
@@ -172,36 +172,43 @@ fn main() {
 // First a plain kernel on f16 inputs (no workgroup-memory staging, each subgroup a 2 × 2 block of fragments;
 // not tuned: it shows whether the tensor cores are reached and roughly how fast). Then the product as qo would
 // feed it: f32 activations and bf16 weights (two a u32, the even column in the low half), converted to f16
-// while staged in workgroup memory, BK = 32 columns at a time; WM × WN subgroups a workgroup, each a 2 × 2
-// block of 16×16×16 fragments (a tile of 32·WM tokens × 32·WN rows). Subgroups are taken as 32 invocations in
+// while staged in workgroup memory, BK (32 or 64) columns at a time; WM × WN subgroups a workgroup, each FM × FN
+// 16×16×16 fragments (a tile of 16·FM·WM tokens × 16·FN·WN rows). Subgroups are taken as 32 invocations in
 // order (NVIDIA).
+const [T, KK, NN] = [512, 1024, 4096];
+const KL = Number(process.env.QO_PROBE_KLOOP ?? KK); // diagnosis only: fewer k steps (wrong results)
+const go = output(T * NN * 4);
+
+/**
+ * Times a kernel computing out[T, NN] = X · Wᵀ (X [T, KK], W [NN, KK], the typed arrays the inputs were made
+ * from) and checks it at six points: f32 results (TFLOP/s), or i32 with `int` (TOP/s).
+ */
+async function throughput(name, code, inputs, grid, X, W, int = false) {
+  const kern = await build(name, code, [...inputs, go]);
+  if (!kern || (await run(name, kern, grid, 1)) === null) return;
+  if (process.env.QO_PROBE_TRACE) process.stderr.write(`[${name}] first run done\n`);
+  const reps = Number(process.env.QO_PROBE_REPS ?? 200);
+  const total = await run(name, kern, grid, reps);
+  if (total === null) return;
+  const ms = total / reps;
+  const bytes = await read(go, T * NN * 4);
+  const got = int ? new Int32Array(bytes) : new Float32Array(bytes);
+  let worst = 0;
+  for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
+    let s = 0;
+    for (let k = 0; k < KK; k++) s += X[t * KK + k] * W[n * KK + k];
+    worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
+  }
+  console.log(`${name}: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} ${int ? 'TOP/s' : 'TFLOP/s'}, max |error| at 6 points ${worst}`);
+}
+
 const tc16 = configs.find((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
 if (tc16 && device.features.has('shader-f16')) {
-  const [T, KK, NN, BK] = [512, 1024, 4096, 32];
-  const KL = Number(process.env.QO_PROBE_KLOOP ?? KK); // diagnosis only: fewer k steps (wrong results)
   const X = Float32Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
   const Wf = Float32Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
   const Wu = new Uint32Array((NN * KK) / 2);
   const bits = new Uint32Array(Wf.buffer);
   for (let i = 0; i < Wu.length; i++) Wu[i] = (bits[2 * i] >>> 16) | (bits[2 * i + 1] & 0xffff0000);
-  const go = output(T * NN * 4);
-  const throughput = async (name, code, inputs, grid, decode = (b) => new Float32Array(b)) => {
-    const kern = await build(name, code, [...inputs, go]);
-    if (!kern || (await run(name, kern, grid, 1)) === null) return;
-    process.env.QO_PROBE_TRACE && process.stderr.write(`[${name}] first run done\n`);
-    const reps = Number(process.env.QO_PROBE_REPS ?? 200);
-    const total = await run(name, kern, grid, reps);
-    if (total === null) return;
-    const ms = total / reps;
-    const got = decode(await read(go, T * NN * 4));
-    let worst = 0;
-    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
-      let s = 0;
-      for (let k = 0; k < KK; k++) s += X[t * KK + k] * Wf[n * KK + k];
-      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
-    }
-    console.log(`${name}: ${ms.toFixed(4)} ms, ${((2 * T * KK * NN) / ms / 1e9).toFixed(1)} TFLOP/s, max |error| at 6 points ${worst}`);
-  };
 
   const { M, N, K } = tc16;
   const code = `enable f16;
@@ -233,7 +240,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   subgroupMatrixStore(&out, (t0 + ${M}u) * ${NN}u + n0 + ${N}u, c11, false, ${NN}u);
 }`;
   if (!only || only === 'plain')
-    await throughput(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments`, code, [storage(new Float16ArrayLike(X).bytes), storage(new Float16ArrayLike(Wf).bytes)], [NN / (2 * N), T / (2 * M)]);
+    await throughput(`subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, f16 → f32, ${M}x${N}x${K} fragments`, code, [storage(new Float16ArrayLike(X).bytes), storage(new Float16ArrayLike(Wf).bytes)], [NN / (2 * N), T / (2 * M)], X, Wf);
 
   const [gx, gw] = [storage(X), storage(Wu)];
   // WM × WN subgroups a workgroup, each FM × FN fragments; BK columns staged at a time, rows of BK + PAD halves.
@@ -295,7 +302,7 @@ ${frag((i, j) => `      c${i}${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j
   let o = (t0 + sm) * ${NN}u + n0 + sn;
 ${frag((i, j) => `  subgroupMatrixStore(&out, o + ${16 * i * NN + 16 * j}u, c${i}${j}, false, ${NN}u);`)}
 }`;
-    await throughput(`staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM}×${WN} subgroups of ${FM}×${FN} fragments, BK ${BK} pad ${PAD}`, code, [gx, gw], [NN / BN, T / BM]);
+    await throughput(`staged f32/bf16 → f16, ${BM}×${BN} tile, ${WM}×${WN} subgroups of ${FM}×${FN} fragments, BK ${BK} pad ${PAD}`, code, [gx, gw], [NN / BN, T / BM], X, Wf);
   }
 }
 
@@ -303,11 +310,8 @@ ${frag((i, j) => `  subgroupMatrixStore(&out, o + ${16 * i * NN + 16 * j}u, c${i
 // toggle: x and w as bytes, four a u32 (array<i32> for the loads), the plain 2 × 2 fragment kernel. Exact.
 const tc8 = configs.find((c) => c.componentType === 'i8' && c.resultComponentType === 'i32' && c.M === 16 && c.N === 16 && c.K === 32);
 if (tc8 && (!only || only === 'i8')) {
-  const [T, KK, NN] = [512, 1024, 4096];
-  const KL = Number(process.env.QO_PROBE_KLOOP ?? KK);
   const X = Int8Array.from({ length: T * KK }, (_, i) => ((i * 7) % 5) - 2);
   const W = Int8Array.from({ length: NN * KK }, (_, i) => ((i * 3) % 7) - 3);
-  const go = output(T * NN * 4);
   const code = `enable chromium_experimental_subgroup_matrix;
 diagnostic(off, chromium.subgroup_matrix_uniformity);
 @group(0) @binding(0) var<storage, read> x: array<i32>;
@@ -337,19 +341,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   subgroupMatrixStore(&out, (t0 + 16u) * ${NN}u + n0 + 16u, c11, false, ${NN}u);
 }`;
   const name = `int8 subgroup-matrix matmul ${T}×${KK} · ${NN}×${KK}ᵀ, i8 → i32, 16x16x32 fragments`;
-  const kern = await build(name, code, [storage(new Uint8Array(X.buffer)), storage(new Uint8Array(W.buffer)), go]);
-  if (kern && (await run(name, kern, [NN / 32, T / 32], 1)) !== null) {
-    const reps = Number(process.env.QO_PROBE_REPS ?? 200);
-    const total = await run(name, kern, [NN / 32, T / 32], reps);
-    const got = new Int32Array(await read(go, T * NN * 4));
-    let worst = 0;
-    for (const [t, n] of [[0, 0], [1, 17], [T - 1, NN - 1], [300, 2049], [511, 5], [77, 1000]]) {
-      let s = 0;
-      for (let k = 0; k < KK; k++) s += X[t * KK + k] * W[n * KK + k];
-      worst = Math.max(worst, Math.abs(s - got[t * NN + n]));
-    }
-    if (total !== null) console.log(`${name}: ${(total / reps).toFixed(4)} ms, ${((2 * T * KK * NN) / (total / reps) / 1e9).toFixed(1)} TOP/s, max |error| at 6 points ${worst}`);
-  }
+  await throughput(name, code, [storage(new Uint8Array(X.buffer)), storage(new Uint8Array(W.buffer))], [NN / 32, T / 32], X, W, true);
 }
 
 // How subgroupMatrixLoad addresses i8 matrices held in an array<i32> (4 values a word): one 16×32 · 32×16
@@ -392,10 +384,10 @@ fn main(@builtin(local_invocation_index) li: u32) {
   ${store};
 }`;
         const name = `i8 load from ${src}, ${form} form, row stride ${src === 'workgroup' ? SB : 32} bytes`;
-        const go = output(256 * 4);
-        const kern = await build(name, code, [storage(new Uint8Array(A.buffer)), storage(new Uint8Array(B.buffer)), go]);
+        const res = output(256 * 4);
+        const kern = await build(name, code, [storage(new Uint8Array(A.buffer)), storage(new Uint8Array(B.buffer)), res]);
         if (!kern || (await run(name, kern, [1], 1)) === null) continue;
-        const got = new Int32Array(await read(go, 256 * 4));
+        const got = new Int32Array(await read(res, 256 * 4));
         let bad = 0;
         for (let i = 0; i < 256; i++) if (got[i] !== want[i]) bad++;
         console.log(`${name}: ${bad === 0 ? 'exact' : `${bad} of 256 wrong (first: got ${got.find((v, i) => v !== want[i])})`}`);
