@@ -33,6 +33,8 @@ const { positionals, values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'submit-every': { type: 'string' },
     'no-pipeline': { type: 'boolean', default: false },
+    // the prefill matmuls in f32 even where the device has int8 tensor cores
+    'no-mma': { type: 'boolean', default: false },
     // Dawn options, after GPU_DAWN_OPTIONS (what Qwen3GpuModel uses); --plain-dawn: only those given
     // (none: Dawn's defaults, robust buffer access on)
     dawn: { type: 'string', multiple: true },
@@ -64,8 +66,9 @@ if (positionals[0] === 'qo') {
     ...(values['submit-every'] !== undefined && { submitEvery: Number(values['submit-every']) }),
     dawnOptions: values['plain-dawn'] ? (values.dawn ?? []) : [...GPU_DAWN_OPTIONS, ...(values.dawn ?? [])],
     pipeline: !values['no-pipeline'],
+    mma: !values['no-mma'],
   });
-  console.log(JSON.stringify({ engine: 'qo', submit_every: values['submit-every'] ?? 'default', pipeline: !values['no-pipeline'], plain_dawn: values['plain-dawn'], dawn: values.dawn ?? [], ...r }));
+  console.log(JSON.stringify({ engine: 'qo', mma: !values['no-mma'], submit_every: values['submit-every'] ?? 'default', pipeline: !values['no-pipeline'], plain_dawn: values['plain-dawn'], dawn: values.dawn ?? [], ...r }));
 } else if (positionals[0] === 'gguf') {
   if (values.out === undefined) throw new Error('gguf: --out FILE');
   const weights = await synthWeights(config, { dtype }); // the weights benchGpu uploads (same preset, dtype and seed)
@@ -73,7 +76,7 @@ if (positionals[0] === 'qo') {
   writeQwen3Gguf(values.out, config as Qwen3TextConfig, weights, vocab, dtype === 'q8_0' ? 'Q8_0' : 'F16', `${PRESET} random ${dtype}`);
 } else if (positionals[0] === 'micro') {
   const names = positionals.length > 1 ? positionals.slice(1) : Object.keys(SUITES);
-  const ctx = await acquireDevice({ dawnOptions: values['plain-dawn'] ? (values.dawn ?? []) : [...GPU_DAWN_OPTIONS, ...(values.dawn ?? [])] });
+  const ctx = await acquireDevice({ dawnOptions: values['plain-dawn'] ? (values.dawn ?? []) : [...GPU_DAWN_OPTIONS, ...(values.dawn ?? [])], mma: !values['no-mma'] });
   console.log(`adapter: ${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture} ${ctx.adapterInfo.description} ${JSON.stringify(ctx.features)}`);
   for (const name of names) {
     const suite = SUITES[name];

@@ -22,8 +22,8 @@ qo() {
   step qo "$@"
   timeout 240 node bench/gpu/dist/main.mjs qo --prompt "$P" --gen "$G" --runs 5 "$@" >>"$R" 2>>"$LOG" || echo "qo $* failed: $?" | tee -a "$LOG"
 }
-# qo: the default settings (Dawn without robust buffer access, next step submitted ahead, a submit
-# every 4 layers), with a per-op profile (timestamps unquantized); again at the end, without the
+# qo: the default settings (Dawn without robust buffer access, prefill matmuls on the int8 tensor cores
+# where the device has them, next step submitted ahead, a submit every 4 layers), with a per-op profile (timestamps unquantized); again at the end, without the
 # profile, after the other engines (decode is bound by the host thread: two runs show how much it moves)
 qo --dtype bf16 --profile --dawn disable-dawn-features=timestamp_quantization
 qo --dtype q8_0 --profile --dawn disable-dawn-features=timestamp_quantization
@@ -43,4 +43,7 @@ step transformers
 PYTHONUNBUFFERED=1 timeout 300 python3 bench/gpu/transformers_bench.py "$P" "$G" 2 >>"$R" 2>>"$LOG" || echo "transformers failed: $?" | tee -a "$LOG"
 qo --dtype bf16
 qo --dtype q8_0
+# and with the prefill matmuls in f32 (no int8 tensor cores), for the difference they make
+qo --dtype bf16 --no-mma
+qo --dtype q8_0 --no-mma
 step done

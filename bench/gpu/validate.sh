@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# qo-validate --device gpu on every committed model fixture, bf16 and q8_0, on the GPU machine (a real
-# driver and its adapter's features, next to CI's lavapipe runs), from the repository root:
+# qo-validate --device gpu on every committed model fixture, bf16 and q8_0, on the GPU machine (where the
+# prefill matmuls run on the int8 tensor cores, which CI's lavapipe lacks), from the repository root:
 #   bash bench/gpu/validate.sh OUT
 # Needs (carried): .device and bench/gpu/dist (node bench/gpu/build.mjs). Reports in OUT/validate-*.txt;
 # exit status 1 when any check fails.

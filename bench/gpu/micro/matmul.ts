@@ -1,8 +1,20 @@
 // Micro-benchmark suite 'matmul': the prefill matmul (T > 1) at the shapes of Qwen3-0.6B (T = 512) and
 // the 30B-A3B attention projections, bf16 and q8_0 weights: the shipped kernel and each candidate
-// tile of matmul.wgsl (MATMUL_TILES), ms per op, GFLOP/s, max relative error against the
-// shipped kernel's output. QO_MICRO_SMALL=1: small shapes (lavapipe smoke test).
-import { MATMUL_TILES, Recorder, destroyWeight, matmul as gpuMatmul, matmulTileBytes, uploadWeight, type GpuContext, type MatmulTile } from '@qo/gpu';
+// tile of matmul.wgsl (MATMUL_TILES), and the int8 tensor-core kernel (matmul_mma.wgsl, its activation
+// quantization pass included) where the device has it; ms per op, GFLOP/s, max relative error against
+// the shipped f32 kernel's output. QO_MICRO_SMALL=1: small shapes (lavapipe smoke test).
+import {
+  MATMUL_TILES,
+  Recorder,
+  createMmaScratch,
+  destroyMmaScratch,
+  destroyWeight,
+  matmul as gpuMatmul,
+  matmulTileBytes,
+  uploadWeight,
+  type GpuContext,
+  type MatmulTile,
+} from '@qo/gpu';
 import { f32ToBf16, quantizeQ8_0, type Weight } from '@qo/tensor';
 import { fmt, timeOp } from './time.js';
 
@@ -31,6 +43,7 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
   const T = small ? 70 : 512;
   const shapes = small ? SHAPES.slice(0, 2).map(([n, c, r]): [string, number, number] => [n, c / 16 + 3, r / 16 + 5]) : SHAPES;
   const tiles = Object.entries(MATMUL_TILES).filter(([, t]) => matmulTileBytes(t) <= ctx.maxWorkgroupStorageBytes);
+  const mma = await createMmaScratch(ctx, T, Math.max(...shapes.map(([, c]) => c)));
   log(`matmul: T = ${T}, workgroup storage ${ctx.maxWorkgroupStorageBytes} B; tiles rows×tokens/BK/buffers`);
   for (const [name, cols, rows] of shapes) {
     for (const dtype of ['bf16', 'q8_0'] as const) {
@@ -40,7 +53,8 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       const gw = await uploadWeight(ctx, w, name);
       const x = await ctx.upload(random(T * cols, 7), [T, cols], 'x');
       const outs = [await ctx.tensor('f32', [T, rows], 'ref'), await ctx.tensor('f32', [T, rows], 'out')];
-      const run = (tile: MatmulTile | undefined, out = outs[1]) => (rec: Recorder) => gpuMatmul(rec, { out, x, w: gw, T, tile });
+      const run = (tile: MatmulTile | 'mma' | undefined, out = outs[1]) => (rec: Recorder) =>
+        tile === 'mma' ? gpuMatmul(rec, { out, x, w: gw, T, mma }) : gpuMatmul(rec, { out, x, w: gw, T, tile });
       const rec = new Recorder(ctx).begin();
       run(undefined, outs[0])(rec);
       rec.submit();
@@ -48,7 +62,9 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       let scale = 0;
       for (const r of ref) scale = Math.max(scale, Math.abs(r));
       const flop = 2 * T * rows * cols;
-      for (const [tname, tile] of [['shipped 64x64/32/1', undefined], ...tiles] as const) {
+      const candidates: [string, MatmulTile | 'mma' | undefined][] = [['shipped 64x64/32/1', undefined], ...tiles];
+      if (mma !== undefined) candidates.push(['int8 tensor cores', 'mma']);
+      for (const [tname, tile] of candidates) {
         let err = 0;
         if (tile !== undefined) {
           const r2 = new Recorder(ctx).begin();
@@ -65,4 +81,5 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       destroyWeight(gw);
     }
   }
+  destroyMmaScratch(mma);
 }

@@ -34,6 +34,12 @@ export interface GpuFeatures {
   subgroupMinSize: number;
   subgroupMaxSize: number;
   timestampQuery: boolean;
+  /**
+   * The int8 tensor-core prefill matmul (matmul_mma.wgsl) can run: the device has Dawn's
+   * `chromium-experimental-subgroup-matrix` with an i8 × i8 → i32 16 × 16 × 32 configuration, subgroups of
+   * exactly 32 invocations, and 32 KiB of workgroup storage.
+   */
+  mma: boolean;
 }
 
 /** Counters of what the context created and dispatched, to check that a plan stops allocating. */
@@ -50,6 +56,28 @@ export interface ContextOptions {
   splitBytes?: number;
   /** Use subgroup reductions where the adapter has them (default true). */
   subgroups?: boolean;
+  /** Use the int8 tensor-core prefill matmul where the device has it (default true; GpuFeatures.mma). */
+  mma?: boolean;
+}
+
+/** Dawn's (experimental) feature through which WGSL reaches tensor cores. */
+export const SUBGROUP_MATRIX = 'chromium-experimental-subgroup-matrix';
+
+/** Workgroup storage matmul_mma.wgsl declares (planes, fragments, scales), rounded up. */
+const MMA_WORKGROUP_BYTES = 32 * 1024;
+
+interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** The adapter lists the i8 × i8 → i32, M = N = 16, K = 32 configuration matmul_mma.wgsl uses. */
+export function hasInt8MmaConfig(info: GPUAdapterInfo): boolean {
+  const configs = (info as { subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] }).subgroupMatrixConfigs ?? [];
+  return configs.some((c) => c.componentType === 'i8' && c.resultComponentType === 'i32' && c.M === 16 && c.N === 16 && c.K === 32);
 }
 
 /** Reading `tensor` or a buffer back to the CPU allocates a staging buffer from the pool. */
@@ -86,6 +114,14 @@ export class GpuContext {
       subgroupMinSize: subgroups ? (adapterInfo as { subgroupMinSize?: number }).subgroupMinSize ?? 0 : 0,
       subgroupMaxSize: subgroups ? (adapterInfo as { subgroupMaxSize?: number }).subgroupMaxSize ?? 0 : 0,
       timestampQuery: device.features.has('timestamp-query') && adapterFeatures.has('timestamp-query'),
+      mma:
+        opts.mma !== false &&
+        subgroups &&
+        device.features.has(SUBGROUP_MATRIX) &&
+        hasInt8MmaConfig(adapterInfo) &&
+        (adapterInfo as { subgroupMinSize?: number }).subgroupMinSize === 32 &&
+        (adapterInfo as { subgroupMaxSize?: number }).subgroupMaxSize === 32 &&
+        device.limits.maxComputeWorkgroupStorageSize >= MMA_WORKGROUP_BYTES,
     };
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;

@@ -1,4 +1,4 @@
-import { GpuContext, type ContextOptions } from './context.js';
+import { GpuContext, SUBGROUP_MATRIX, hasInt8MmaConfig, type ContextOptions } from './context.js';
 import { alive } from './alive.js';
 import { NoAdapterError } from './errors.js';
 
@@ -43,7 +43,8 @@ const WANTED_LIMITS = [
 /**
  * Finds a WebGPU adapter and opens a device with the adapter's own limits for what the kernels use
  * (binding and buffer sizes, workgroup storage and size, storage buffers per stage) and the
- * features `subgroups` and `timestamp-query` when present. Throws NoAdapterError when there is none.
+ * features `subgroups`, `timestamp-query` and (int8 tensor cores) `chromium-experimental-subgroup-matrix`
+ * when present; Dawn lists the last only with its `allow_unsafe_apis` toggle (GPU_DAWN_OPTIONS of @qo/qwen3). Throws NoAdapterError when there is none.
  */
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuContext> {
   const gpu = opts.gpu ?? (await findGpu(opts.dawnOptions ?? []));
@@ -57,6 +58,11 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   const requiredFeatures: GPUFeatureName[] = [];
   if (opts.subgroups !== false && adapter.features.has('subgroups')) requiredFeatures.push('subgroups');
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  // tensor cores for the prefill matmul (never together with shader-f16: on NVIDIA's Vulkan driver, Dawn's
+  // f16 toggle made subgroup-matrix kernels crash or hang the process, bench/gpu/results/h200-probe-features.txt)
+  if (opts.mma !== false && opts.subgroups !== false && adapter.features.has(SUBGROUP_MATRIX as GPUFeatureName) && hasInt8MmaConfig(adapter.info)) {
+    requiredFeatures.push(SUBGROUP_MATRIX as GPUFeatureName);
+  }
   const requiredLimits: Record<string, number> = {};
   for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
   const device = await alive(adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'qo' }));

@@ -38,7 +38,16 @@ export {
 } from './weights.js';
 export { preprocessWgsl } from './preprocess.js';
 export { kernelSources } from './kernels.js';
-export { type MatmulArgs, type MatmulTile, MATMUL_TILES, matmulTileBytes, matmul } from './ops/matmul.js';
+export {
+  type MatmulArgs,
+  type MatmulTile,
+  type MmaScratch,
+  MATMUL_TILES,
+  matmulTileBytes,
+  matmul,
+  createMmaScratch,
+  destroyMmaScratch,
+} from './ops/matmul.js';
 export { type EmbeddingArgs, embedding } from './ops/embedding.js';
 export { type RmsnormArgs, type AddRmsnormArgs, rmsnorm, addRmsnorm } from './ops/rmsnorm.js';
 export { type SiluMulArgs, type AddArgs, siluMul, add } from './ops/elementwise.js';

@@ -4,7 +4,7 @@ import { ShaderError } from './errors.js';
  * The kernels' one preprocessor directive, on a line of its own:
  *   `#include "file.wgsl"`  inlines a file of `kernels/` (each file at most once per kernel);
  *   `#include NAME`         inlines the file the variant maps NAME to (WEIGHT → weight_bf16.wgsl, say).
- * `enable …;` directives are hoisted to the top, where WGSL requires them. Everything else is left as written.
+ * `enable …;` and `diagnostic(…);` directives are hoisted to the top, where WGSL requires them. Everything else is left as written.
  */
 export function preprocessWgsl(
   entry: string,
@@ -35,7 +35,7 @@ export function preprocessWgsl(
         visit(target, `${file}:${i + 1}`);
       } else if (/^\s*#/.test(line)) {
         throw new ShaderError(`preprocessWgsl: ${file}:${i + 1}: unknown directive '${line.trim()}'; only #include exists`);
-      } else if (/^\s*enable\s+[\w, ]+;\s*$/.test(line)) {
+      } else if (/^\s*enable\s+[\w, ]+;\s*$/.test(line) || /^\s*diagnostic\s*\([\w., ]+\)\s*;\s*$/.test(line)) {
         enables.add(line.trim());
       } else {
         body.push(line);

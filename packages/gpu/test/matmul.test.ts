@@ -177,3 +177,53 @@ describe('matmul tiles match @qo/tensor', async () => {
     }
   });
 });
+
+// The activation half of the tensor-core matmul (mma_quantize.wgsl) needs no tensor cores, so it runs
+// here on every adapter: each block of 32 must come back as s · (256 · hi + lo) within s / 2 of the
+// input, hi and lo within int8, columns past the row 0. (matmul_mma.wgsl itself needs subgroup
+// matrices, which lavapipe lacks: it is checked on the GPU machine, BENCHMARKS.md ## GPU.)
+describe('mma_quantize.wgsl: 16-bit fixed point in two int8 planes', async () => {
+  const ctx = await testContext();
+  afterAll(() => ctx?.destroy());
+  it.skipIf(ctx === undefined).each([
+    ['x8.wgsl', 5, 70],
+    ['x8_vec4.wgsl', 3, 96],
+  ] as const)('%s, %i rows of %i', async (X8, T, cols) => {
+    const c = ctx as GpuContext;
+    const blocks = Math.ceil(cols / 32);
+    const x = randn(rng(cols), T * cols);
+    x[3] = 1e4; // an outlier in row 0, block 0
+    for (let i = 32; i < 64; i++) x[cols + i] = 0; // row 1, block 1: all zero
+    x[2 * cols + 40] = -3e-3; // row 2, block 1: one value far below its block's largest
+    const gx = await c.upload(x, [T, cols], 'x');
+    const q = await c.tensor('u32', [T * blocks * 16], 'q');
+    const s = await c.tensor('f32', [T * blocks], 's');
+    const p = c.pipeline({ file: 'mma_quantize.wgsl', includes: { X8 }, bindings: ['read', 'rw', 'rw'] });
+    const rec = new Recorder(c).begin();
+    rec.dispatch(p, [gx, q, s], 'uuuuu', [T, cols, blocks, 0, cols], [Math.ceil((T * blocks) / 64), 1]);
+    rec.submit();
+    const qb = new Int8Array((await c.read(q)).buffer);
+    const sv = await c.read(s);
+    let worst = 0;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < blocks; b++) {
+        const i = t * blocks + b;
+        let m = 0;
+        for (let k = b * 32; k < Math.min(cols, b * 32 + 32); k++) m = Math.max(m, Math.abs(x[t * cols + k]));
+        expect(sv[i]).toBeCloseTo(m / 32512, 6 - Math.ceil(Math.log10(Math.max(1, m))));
+        for (let k = 0; k < 32; k++) {
+          const hi = qb[i * 64 + k];
+          const lo = qb[i * 64 + 32 + k];
+          expect(Math.abs(hi)).toBeLessThanOrEqual(127);
+          const got = sv[i] * (256 * hi + lo);
+          const col = b * 32 + k;
+          const want = col < cols ? x[t * cols + col] : 0;
+          if (sv[i] === 0) expect(got).toBe(0);
+          else worst = Math.max(worst, Math.abs(got - want) / sv[i]);
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(0.5 + 1e-3); // half a step of the 16-bit grid
+    for (const b of [gx, q, s]) b.buffer.destroy();
+  });
+});

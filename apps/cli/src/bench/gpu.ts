@@ -25,11 +25,15 @@ export interface BenchGpuOptions {
   pipeline?: boolean;
   /** Dawn toggles and options for the device (Node); default GPU_DAWN_OPTIONS, what Qwen3GpuModel uses on a device of its own. */
   dawnOptions?: string[];
+  /** The prefill matmuls on the int8 tensor cores where the device has them (default true; false: the f32 kernels). */
+  mma?: boolean;
 }
 
 export interface BenchGpuResult {
   device: 'gpu';
   adapter: { vendor: string; architecture: string; device: string; description: string };
+  /** the prefill matmuls ran on the int8 tensor cores (GpuFeatures.mma) */
+  tensor_cores: boolean;
   machine: { cpus: string; cores: number; platform: string; node: string };
   model: string;
   dtype: string;
@@ -65,7 +69,7 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<BenchGpuResult> {
   const G = opts.gen ?? 128;
   const dtype = opts.dtype ?? 'bf16';
   const runs = opts.runs ?? 3;
-  const acquire: AcquireOptions = { dawnOptions: opts.dawnOptions ?? [...GPU_DAWN_OPTIONS] };
+  const acquire: AcquireOptions = { dawnOptions: opts.dawnOptions ?? [...GPU_DAWN_OPTIONS], mma: opts.mma !== false };
   const ctx = await acquireDevice(acquire);
   const t0 = performance.now();
   const common = {
@@ -128,6 +132,7 @@ export async function benchGpu(opts: BenchGpuOptions): Promise<BenchGpuResult> {
     return {
       device: 'gpu',
       adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
+      tensor_cores: ctx.features.mma,
       machine: { cpus: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.release()}`, node: process.version },
       model: name,
       dtype,

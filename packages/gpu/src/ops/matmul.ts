@@ -1,8 +1,10 @@
 import { checkInt, checkDistinct, checkTensor } from '../check.js';
+import type { GpuContext } from '../context.js';
 import { GpuShapeError } from '../errors.js';
 import type { Recorder } from '../recorder.js';
 import type { GpuTensor } from '../tensor.js';
 import { weightVariant, type GpuWeight } from '../weights.js';
+import { grid } from './common.js';
 import { gemv } from './gemv.js';
 
 export interface MatmulArgs {
@@ -28,6 +30,41 @@ export interface MatmulArgs {
   siluMulInput?: boolean;
   /** T > 1 only: the tile of matmul.wgsl (default DEFAULT_TILE, 64×64/32/1); for benchmarks and tests. */
   tile?: MatmulTile;
+  /**
+   * T > 1, bf16 or q8_0 weights, no `tile`: run on the int8 tensor cores (matmul_mma.wgsl), the activations
+   * quantized into this scratch first (createMmaScratch: undefined where the device has no tensor cores).
+   */
+  mma?: MmaScratch;
+}
+
+/**
+ * Scratch of the tensor-core matmul: up to `tokens` activation rows of up to `cols` values as
+ * mma_quantize.wgsl writes them (32-column blocks: 64 bytes of int8 planes and one f32 scale each).
+ */
+export interface MmaScratch {
+  readonly tokens: number;
+  readonly cols: number;
+  readonly q: GpuTensor;
+  readonly s: GpuTensor;
+}
+
+/** Scratch for matmuls of up to `tokens` rows of up to `cols` inputs on the tensor cores; undefined where the device has none (GpuFeatures.mma). */
+export async function createMmaScratch(ctx: GpuContext, tokens: number, cols: number): Promise<MmaScratch | undefined> {
+  checkInt('createMmaScratch', 'tokens', tokens, 1);
+  checkInt('createMmaScratch', 'cols', cols, 1);
+  if (!ctx.features.mma) return undefined;
+  const blocks = Math.ceil(cols / 32);
+  return {
+    tokens,
+    cols,
+    q: await ctx.tensor('u32', [tokens * blocks * 16], 'mma activations'),
+    s: await ctx.tensor('f32', [tokens * blocks], 'mma activation scales'),
+  };
+}
+
+export function destroyMmaScratch(m: MmaScratch | undefined): void {
+  m?.q.buffer.destroy();
+  m?.s.buffer.destroy();
 }
 
 /** Override constants of matmul.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
@@ -100,6 +137,7 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
+  if (a.mma !== undefined && a.tile === undefined && w.dtype !== 'f32') return matmulMma(rec, a, a.mma, X8, xOffset, xStride, outStride, outOffset, acc);
   const tile = a.tile ?? DEFAULT_TILE;
   if (matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
     throw new GpuShapeError(
@@ -119,5 +157,33 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
       Math.ceil(c.rows / br),
       Math.ceil(T / bt),
     ]);
+  }
+}
+
+/**
+ * The tensor-core path: mma_quantize.wgsl turns the activations into 16-bit fixed point per 32-column
+ * block (two int8 planes and a scale), then matmul_mma.wgsl multiplies them with the weights on the
+ * int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: at most 1/65024 of
+ * each block's largest activation (and, for bf16, weight) a value; DECISIONS.md has the reasoning.
+ */
+function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOffset: number, xStride: number, outStride: number, outOffset: number, acc: number): void {
+  const { out, x, w, T } = a;
+  const ctx = rec.ctx;
+  if (!ctx.features.mma) throw new GpuShapeError(`matmul: ${w.label} was given tensor-core scratch, but this device has no tensor-core path (GpuFeatures.mma)`);
+  if (T > m.tokens || w.cols > m.cols) {
+    throw new GpuShapeError(`matmul: the tensor-core scratch holds ${m.tokens} rows of ${m.cols} values, ${w.label} needs ${T} of ${w.cols}; create it for the largest matmul`);
+  }
+  const blocks = Math.ceil(w.cols / 32);
+  const quantize = ctx.pipeline({ file: 'mma_quantize.wgsl', includes: { X8 }, bindings: ['read', 'rw', 'rw'] });
+  const n = T * blocks;
+  rec.dispatch(quantize, [x, m.q, m.s], 'uuuuu', [T, w.cols, blocks, xOffset, xStride], grid(ctx, Math.ceil(n / 64)));
+  const wv = weightVariant(w.dtype);
+  const p = ctx.pipeline({
+    file: 'matmul_mma.wgsl',
+    includes: { MMA_WEIGHT: w.dtype === 'q8_0' ? 'mma_weight_q8_0.wgsl' : 'mma_weight_bf16.wgsl' },
+    bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read'],
+  });
+  for (const c of w.chunks) {
+    rec.dispatch(p, [m.q, out, c.w, c.d, m.s], 'uuuuuuu', [T, c.rows, w.k8s, blocks, outStride, outOffset + c.row0, acc], [Math.ceil(c.rows / 64), Math.ceil(T / 64)]);
   }
 }

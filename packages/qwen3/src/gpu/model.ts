@@ -30,8 +30,10 @@ export interface GpuLoadOptions {
   /** A device to share; by default the model acquires one (and `dispose()` releases it). */
   context?: GpuContext;
   /**
-   * Options for acquiring the device when no `context` is given. Default in Node: the Dawn toggle
-   * `disable_robustness` (GPU_DAWN_OPTIONS), unless `robustness` is true.
+   * Options for acquiring the device when no `context` is given. Default in Node: the Dawn toggles
+   * `disable_robustness` and `allow_unsafe_apis` (GPU_DAWN_OPTIONS), unless `robustness` is true; the
+   * second lists the experimental subgroup-matrix feature, the prefill's int8 tensor-core path
+   * (`acquire: { mma: false }` keeps the f32 kernels).
    */
   acquire?: AcquireOptions;
   /**
@@ -472,8 +474,11 @@ export class Qwen3GpuModel {
   }
 }
 
-/** Dawn toggles for qo's GPU device in Node: no robust buffer access (see GpuLoadOptions.robustness). */
-export const GPU_DAWN_OPTIONS: readonly string[] = Object.freeze(['enable-dawn-features=disable_robustness']);
+/**
+ * Dawn toggles for qo's GPU device in Node: no robust buffer access (see GpuLoadOptions.robustness),
+ * and the experimental features (subgroup matrices: the prefill on int8 tensor cores, GpuFeatures.mma).
+ */
+export const GPU_DAWN_OPTIONS: readonly string[] = Object.freeze(['enable-dawn-features=disable_robustness,allow_unsafe_apis']);
 
 function deviceOptions(opts: GpuLoadOptions): AcquireOptions {
   const a = opts.acquire ?? {};

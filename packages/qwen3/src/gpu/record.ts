@@ -79,7 +79,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     mark('input_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.input_layernorm, rows: T, dim: H, eps });
     mark('qkv_proj');
-    matmul(rec, { out: st.qkv, x: st.xn, w: w.qkv_proj, T }); // [T, (nH + 2 nKv) · D]
+    matmul(rec, { out: st.qkv, x: st.xn, w: w.qkv_proj, T, mma: st.mma }); // [T, (nH + 2 nKv) · D]
   }
   const scale = 1 / Math.sqrt(c.head_dim);
   if (T === 1 && decodeAttentionFits(c.head_dim)) {
@@ -96,7 +96,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     mark('attention');
     attention(rec, { out: st.attn, q: st.q, ...kv, T, S: pos0 + T, ...dims, scale, split: T === 1 ? { partials: st.partials, ...DECODE_SPLITS } : undefined });
     mark('o_proj+residual');
-    segment(`${l}.o_proj`, () => matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true })); // residual add fused
+    segment(`${l}.o_proj`, () => matmul(rec, { out: st.h, x: st.attn, w: w.o_proj, T, accumulate: true, mma: st.mma })); // residual add fused
   }
   const mlp = w.mlp;
   if (isSparseMlp(mlp)) {
@@ -112,7 +112,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     mark('post_attention_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
     mark('gate_up_proj');
-    matmul(rec, { out: st.gate_up, x: st.xn, w: mlp.gate_up_proj, T }); // [T, 2 · I]
+    matmul(rec, { out: st.gate_up, x: st.xn, w: mlp.gate_up_proj, T, mma: st.mma }); // [T, 2 · I]
   }
   if (T === 1) {
     mark('silu·mul+down_proj+residual');
@@ -125,7 +125,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   mark('silu·mul');
   siluMul(rec, { out: st.act, gate: st.gate_up, up: st.gate_up, T, I, gateStride: 2 * I, upStride: 2 * I, upOffset: I });
   mark('down_proj+residual');
-  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true });
+  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true, mma: st.mma });
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */

@@ -1,4 +1,4 @@
-import { attentionPartialsSize, type GpuContext, type GpuTensor } from '@qo/gpu';
+import { attentionPartialsSize, createMmaScratch, destroyMmaScratch, type GpuContext, type GpuTensor, type MmaScratch } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 
 /**
@@ -24,6 +24,7 @@ export interface GpuRunState {
   act: GpuTensor; // [T, intermediate] silu(gate) · up (prefill; decode fuses it into down_proj)
   logits: GpuTensor; // [vocab] logits of the last position
   partials: GpuTensor; // split-K attention partials for one query
+  mma?: MmaScratch; // prefill matmul inputs quantized for the int8 tensor cores (devices that have them)
 }
 
 export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: number): Promise<GpuRunState> {
@@ -43,6 +44,7 @@ export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: nu
     act: await f32([chunk, c.intermediate_size], 'mlp act'),
     logits: await f32([c.vocab_size], 'logits'),
     partials: await f32([attentionPartialsSize(1, c.num_attention_heads, D, DECODE_SPLITS.maxSplits)], 'attention partials'),
+    mma: await createMmaScratch(ctx, chunk, Math.max(H, qd, c.intermediate_size)),
   };
 }
 
@@ -56,4 +58,5 @@ export function maxChunk(c: TextConfig, maxBindingBytes: number): number {
 
 export function destroyRunState(st: GpuRunState): void {
   for (const t of [st.ids, st.h, st.xn, st.qkv, st.q, st.attn, st.gate_up, st.act, st.logits, st.partials]) t.buffer.destroy();
+  destroyMmaScratch(st.mma);
 }
