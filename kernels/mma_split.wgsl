@@ -1,8 +1,9 @@
-// 16-bit fixed point in two int8 planes, for the int8 tensor-core matmul (matmul_mma.wgsl): a block's
-// values v become q = round(v · inv) with inv = 32512 / max|v|, and q = 256 · hi + lo with
-// lo ∈ [−128, 127] and hi = (q − lo) / 256 ∈ [−127, 127] (|q| ≤ 32512 keeps hi in range after lo's
-// rounding). split4 returns the hi and lo bytes of four values, each packed four to a u32, the first
-// value in the low byte (what subgroupMatrixLoad reads as consecutive int8).
+// 16-bit fixed point in two int8 planes, for the int8 tensor-core matmul (matmul_mma.wgsl): values v of
+// a row (one token's activations, or one weight row) become q = round(v · inv) with inv = 32512 / max|v|
+// over the row, and q = 256 · hi + lo with lo ∈ [−128, 127] and hi = (q − lo) / 256 ∈ [−127, 127]
+// (|q| ≤ 32512 keeps hi in range after lo's rounding). split4 returns the hi and lo bytes of four values,
+// each packed four to a u32, the first value in the low byte (what subgroupMatrixLoad reads as
+// consecutive int8).
 
 fn split4(v: vec4<f32>, inv: f32) -> vec2<u32> {
   let q = vec4<i32>(round(v * inv));
@@ -11,7 +12,7 @@ fn split4(v: vec4<f32>, inv: f32) -> vec2<u32> {
   return vec2<u32>(pack4xI8(hi), pack4xI8(lo));
 }
 
-// inv for a block whose largest magnitude is m (0 for an all-zero or denormal block: every q is 0)
+// inv for a row whose largest magnitude is m (0 for an all-zero or denormal row: every q is 0)
 fn split_inv(m: f32) -> f32 {
   return select(0.0, 32512.0 / m, m > 1e-30);
 }

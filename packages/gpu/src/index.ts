@@ -46,6 +46,8 @@ export {
   matmulTileBytes,
   matmul,
   createMmaScratch,
+  prepareMmaWeight,
+  MMA_MAX_COLS,
   destroyMmaScratch,
 } from './ops/matmul.js';
 export { type EmbeddingArgs, embedding } from './ops/embedding.js';

@@ -17,9 +17,8 @@ import kdotVec4 from '../../../kernels/kdot_vec4.wgsl?raw';
 import matmul from '../../../kernels/matmul.wgsl?raw';
 import matmulMma from '../../../kernels/matmul_mma.wgsl?raw';
 import mmaQuantize from '../../../kernels/mma_quantize.wgsl?raw';
+import mmaRowMax from '../../../kernels/mma_row_max.wgsl?raw';
 import mmaSplit from '../../../kernels/mma_split.wgsl?raw';
-import mmaWeightBf16 from '../../../kernels/mma_weight_bf16.wgsl?raw';
-import mmaWeightQ8_0 from '../../../kernels/mma_weight_q8_0.wgsl?raw';
 import reduceShared from '../../../kernels/reduce_shared.wgsl?raw';
 import reduceSubgroup from '../../../kernels/reduce_subgroup.wgsl?raw';
 import rmsnorm from '../../../kernels/rmsnorm.wgsl?raw';
@@ -54,9 +53,8 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'matmul.wgsl': matmul,
   'matmul_mma.wgsl': matmulMma,
   'mma_quantize.wgsl': mmaQuantize,
+  'mma_row_max.wgsl': mmaRowMax,
   'mma_split.wgsl': mmaSplit,
-  'mma_weight_bf16.wgsl': mmaWeightBf16,
-  'mma_weight_q8_0.wgsl': mmaWeightQ8_0,
   'reduce_shared.wgsl': reduceShared,
   'reduce_subgroup.wgsl': reduceSubgroup,
   'rmsnorm.wgsl': rmsnorm,

@@ -1,5 +1,6 @@
 import { QK8_0, f16ToF32, q8_0PaddedCols, type Weight } from '@qo/tensor';
 import type { GpuContext } from './context.js';
+import type { GpuTensor } from './tensor.js';
 import { BindingLimitError, GpuDTypeError, GpuShapeError } from './errors.js';
 import { BufferUsage } from './usage.js';
 
@@ -27,6 +28,11 @@ export interface GpuWeight {
   readonly label: string;
   /** Bytes on the GPU. */
   readonly bytes: number;
+  /**
+   * [rows] f32: each row's largest magnitude, the scale at which the int8 tensor-core matmul splits the
+   * row (prepareMmaWeight, once at load; undefined until then and on devices without tensor cores).
+   */
+  mmaRowMax?: GpuTensor;
 }
 
 /** Groups of 8 columns in one packed row: f32/bf16 rows pad to 8 columns, q8_0 rows to whole blocks of 32. */
@@ -127,4 +133,5 @@ export function destroyWeight(w: GpuWeight): void {
     c.w.destroy();
     c.d?.destroy();
   }
+  w.mmaRowMax?.buffer.destroy();
 }

@@ -1,6 +1,7 @@
-import { add as cpuAdd, f32ToBf16, matmul as cpuMatmul, quantizeQ8_0, rmsnorm as cpuRmsnorm, siluMul as cpuSiluMul, type Weight } from '@qo/tensor';
+import { add as cpuAdd, dequantize, f32ToBf16, matmul as cpuMatmul, quantizeQ8_0, rmsnorm as cpuRmsnorm, siluMul as cpuSiluMul, type Weight } from '@qo/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MATMUL_TILES, Recorder, matmul, matmulTileBytes, uploadWeight, type GpuContext } from '../src/index.js';
+import { MATMUL_TILES, Recorder, destroyWeight, matmul, matmulTileBytes, uploadWeight, type GpuContext } from '../src/index.js';
+import { weightVariant } from '../src/weights.js';
 import { randn, relL2, rng, testContext } from './helpers.js';
 
 // Bounds: f32 accumulation on the GPU against the CPU's double accumulation over the same
@@ -178,52 +179,92 @@ describe('matmul tiles match @qo/tensor', async () => {
   });
 });
 
-// The activation half of the tensor-core matmul (mma_quantize.wgsl) needs no tensor cores, so it runs
-// here on every adapter: each block of 32 must come back as s · (256 · hi + lo) within s / 2 of the
-// input, hi and lo within int8, columns past the row 0. (matmul_mma.wgsl itself needs subgroup
-// matrices, which lavapipe lacks: it is checked on the GPU machine, BENCHMARKS.md ## GPU.)
-describe('mma_quantize.wgsl: 16-bit fixed point in two int8 planes', async () => {
+// The halves of the tensor-core matmul that need no tensor cores run here on every adapter: the activation
+// quantization (mma_quantize.wgsl) and the weights' row scales (mma_row_max.wgsl). matmul_mma.wgsl itself
+// needs subgroup matrices, which lavapipe lacks: bench/gpu/validate.sh and the micro suite check it on the
+// GPU machine (BENCHMARKS.md ## GPU).
+describe('mma_quantize.wgsl: each row as 16-bit fixed point in two int8 planes', async () => {
   const ctx = await testContext();
   afterAll(() => ctx?.destroy());
   it.skipIf(ctx === undefined).each([
-    ['x8.wgsl', 5, 70],
-    ['x8_vec4.wgsl', 3, 96],
-  ] as const)('%s, %i rows of %i', async (X8, T, cols) => {
+    ['x8.wgsl', 5, 70, 128],
+    ['x8_vec4.wgsl', 3, 96, 128],
+    ['x8_vec4.wgsl', 2, 2056, 256],
+  ] as const)('%s, %i rows of %i, %i invocations', async (X8, T, cols, WG) => {
     const c = ctx as GpuContext;
     const blocks = Math.ceil(cols / 32);
     const x = randn(rng(cols), T * cols);
-    x[3] = 1e4; // an outlier in row 0, block 0
-    for (let i = 32; i < 64; i++) x[cols + i] = 0; // row 1, block 1: all zero
-    x[2 * cols + 40] = -3e-3; // row 2, block 1: one value far below its block's largest
+    x[3] = 1e4; // an outlier in row 0
+    for (let i = 0; i < cols; i++) x[cols + i] = 0; // row 1: all zero
+    x[2 * cols - 1] = 0;
+    if (T > 2) x[2 * cols + cols - 1] = -3e4; // row 2: the largest is its last column
     const gx = await c.upload(x, [T, cols], 'x');
     const q = await c.tensor('u32', [T * blocks * 16], 'q');
-    const s = await c.tensor('f32', [T * blocks], 's');
-    const p = c.pipeline({ file: 'mma_quantize.wgsl', includes: { X8 }, bindings: ['read', 'rw', 'rw'] });
+    const s = await c.tensor('f32', [T], 's');
+    const p = c.pipeline({ file: 'mma_quantize.wgsl', includes: { X8, REDUCE: 'reduce_shared.wgsl' }, constants: { WG }, bindings: ['read', 'rw', 'rw'] });
     const rec = new Recorder(c).begin();
-    rec.dispatch(p, [gx, q, s], 'uuuuu', [T, cols, blocks, 0, cols], [Math.ceil((T * blocks) / 64), 1]);
+    rec.dispatch(p, [gx, q, s], 'uuuuu', [T, cols, blocks, 0, cols], [T, 1]);
     rec.submit();
     const qb = new Int8Array((await c.read(q)).buffer);
     const sv = await c.read(s);
     let worst = 0;
     for (let t = 0; t < T; t++) {
-      for (let b = 0; b < blocks; b++) {
-        const i = t * blocks + b;
-        let m = 0;
-        for (let k = b * 32; k < Math.min(cols, b * 32 + 32); k++) m = Math.max(m, Math.abs(x[t * cols + k]));
-        expect(sv[i]).toBeCloseTo(m / 32512, 6 - Math.ceil(Math.log10(Math.max(1, m))));
-        for (let k = 0; k < 32; k++) {
-          const hi = qb[i * 64 + k];
-          const lo = qb[i * 64 + 32 + k];
-          expect(Math.abs(hi)).toBeLessThanOrEqual(127);
-          const got = sv[i] * (256 * hi + lo);
-          const col = b * 32 + k;
-          const want = col < cols ? x[t * cols + col] : 0;
-          if (sv[i] === 0) expect(got).toBe(0);
-          else worst = Math.max(worst, Math.abs(got - want) / sv[i]);
-        }
+      let m = 0;
+      for (let k = 0; k < cols; k++) m = Math.max(m, Math.abs(x[t * cols + k]));
+      expect(sv[t]).toBeCloseTo(m / 32512, 6 - Math.ceil(Math.log10(Math.max(1, m))));
+      for (let k = 0; k < blocks * 32; k++) {
+        const i = (t * blocks + Math.floor(k / 32)) * 64 + (k % 32);
+        const hi = qb[i];
+        const lo = qb[i + 32];
+        expect(Math.abs(hi)).toBeLessThanOrEqual(127);
+        const got = sv[t] * (256 * hi + lo);
+        const want = k < cols ? x[t * cols + k] : 0;
+        if (sv[t] === 0) expect(got).toBe(0);
+        else worst = Math.max(worst, Math.abs(got - want) / sv[t]);
       }
     }
+    expect(worst).toBeGreaterThan(0); // rounding happened: the check below compared something
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-3); // half a step of the 16-bit grid
     for (const b of [gx, q, s]) b.buffer.destroy();
+  });
+});
+
+describe('mma_row_max.wgsl: the row scales of a weight for the tensor cores', async () => {
+  const ctx = await testContext();
+  const split = await testContext({ splitBytes: 1024 });
+  afterAll(() => {
+    ctx?.destroy();
+    split?.destroy();
+  });
+  it.skipIf(ctx === undefined).each([
+    ['bf16', 'one binding'],
+    ['q8_0', 'one binding'],
+    ['bf16', '1 KiB bindings'],
+    ['q8_0', '1 KiB bindings'],
+  ] as const)('%s, %s', async (dtype, where) => {
+    const c = (where === 'one binding' ? ctx : split) as GpuContext;
+    const [rows, cols] = [37, 70];
+    const v = randn(rng(rows), rows * cols);
+    v[5 * cols + 69] = -40; // the largest of row 5 is its last column
+    for (let k = 0; k < cols; k++) v[7 * cols + k] = 0; // row 7: all zero
+    const w: Weight = dtype === 'bf16' ? { dtype, rows, cols, data: f32ToBf16(v) } : quantizeQ8_0(rows, cols, v);
+    const gw = await uploadWeight(c, w, 'w');
+    if (where !== 'one binding') expect(gw.chunks.length).toBeGreaterThan(1);
+    const m = await c.tensor('f32', [rows], 'm');
+    const wv = weightVariant(dtype);
+    const p = c.pipeline({ file: 'mma_row_max.wgsl', includes: { WEIGHT: wv.include }, bindings: [undefined, 'rw', 'read', wv.scales ? 'read' : undefined] });
+    const rec = new Recorder(c).begin();
+    for (const ch of gw.chunks) rec.dispatch(p, [undefined, m, ch.w, ch.d], 'uuu', [ch.rows, gw.k8s, ch.row0], [Math.ceil(ch.rows / 64), 1]);
+    rec.submit();
+    const got = await c.read(m);
+    const dense = dequantize(w);
+    for (let r = 0; r < rows; r++) {
+      let want = 0;
+      for (let k = 0; k < cols; k++) want = Math.max(want, Math.abs(dense[r * cols + k]));
+      expect(got[r]).toBe(Math.fround(want));
+    }
+    expect(got[7]).toBe(0);
+    m.buffer.destroy();
+    destroyWeight(gw);
   });
 });

@@ -1,10 +1,10 @@
 import { checkInt, checkDistinct, checkTensor } from '../check.js';
 import type { GpuContext } from '../context.js';
 import { GpuShapeError } from '../errors.js';
-import type { Recorder } from '../recorder.js';
+import { Recorder } from '../recorder.js';
 import type { GpuTensor } from '../tensor.js';
 import { weightVariant, type GpuWeight } from '../weights.js';
-import { grid } from './common.js';
+import { grid, reduceInclude } from './common.js';
 import { gemv } from './gemv.js';
 
 export interface MatmulArgs {
@@ -39,7 +39,8 @@ export interface MatmulArgs {
 
 /**
  * Scratch of the tensor-core matmul: up to `tokens` activation rows of up to `cols` values as
- * mma_quantize.wgsl writes them (32-column blocks: 64 bytes of int8 planes and one f32 scale each).
+ * mma_quantize.wgsl writes them (each row in 32-column blocks of 64 bytes, two int8 planes, and one f32
+ * scale a row).
  */
 export interface MmaScratch {
   readonly tokens: number;
@@ -58,13 +59,33 @@ export async function createMmaScratch(ctx: GpuContext, tokens: number, cols: nu
     tokens,
     cols,
     q: await ctx.tensor('u32', [tokens * blocks * 16], 'mma activations'),
-    s: await ctx.tensor('f32', [tokens * blocks], 'mma activation scales'),
+    s: await ctx.tensor('f32', [tokens], 'mma activation scales'),
   };
 }
 
 export function destroyMmaScratch(m: MmaScratch | undefined): void {
   m?.q.buffer.destroy();
   m?.s.buffer.destroy();
+}
+
+/** Columns a row may have on the tensor cores: its i32 sums stay exact up to here (matmul_mma.wgsl). */
+export const MMA_MAX_COLS = 65536;
+
+/**
+ * Readies a bf16 or q8_0 weight for the tensor-core matmul, once at load: each row's largest magnitude
+ * (mma_row_max.wgsl), the scale the kernel splits that row at. Does nothing where the device has no
+ * tensor-core path, for f32 weights, and for a weight already prepared.
+ */
+export async function prepareMmaWeight(ctx: GpuContext, w: GpuWeight): Promise<void> {
+  if (!ctx.features.mma || w.dtype === 'f32' || w.mmaRowMax !== undefined || w.cols > MMA_MAX_COLS) return;
+  const m = await ctx.tensor('f32', [w.rows], `${w.label} row max`);
+  const wv = weightVariant(w.dtype);
+  const p = ctx.pipeline({ file: 'mma_row_max.wgsl', includes: { WEIGHT: wv.include }, bindings: [undefined, 'rw', 'read', wv.scales ? 'read' : undefined] });
+  const rec = new Recorder(ctx).begin();
+  for (const c of w.chunks) rec.dispatch(p, [undefined, m, c.w, c.d], 'uuu', [c.rows, w.k8s, c.row0], grid(ctx, Math.ceil(c.rows / 64)));
+  rec.submit();
+  await ctx.settle();
+  w.mmaRowMax = m;
 }
 
 /** Override constants of matmul.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
@@ -137,7 +158,7 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
-  if (a.mma !== undefined && a.tile === undefined && w.dtype !== 'f32') return matmulMma(rec, a, a.mma, X8, xOffset, xStride, outStride, outOffset, acc);
+  if (a.mma !== undefined && a.tile === undefined && w.dtype !== 'f32' && w.cols <= MMA_MAX_COLS) return matmulMma(rec, a, a.mma, X8, xOffset, xStride, outStride, outOffset, acc);
   const tile = a.tile ?? DEFAULT_TILE;
   if (matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
     throw new GpuShapeError(
@@ -161,10 +182,10 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
 }
 
 /**
- * The tensor-core path: mma_quantize.wgsl turns the activations into 16-bit fixed point per 32-column
- * block (two int8 planes and a scale), then matmul_mma.wgsl multiplies them with the weights on the
- * int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: at most 1/65024 of
- * each block's largest activation (and, for bf16, weight) a value; DECISIONS.md has the reasoning.
+ * The tensor-core path: mma_quantize.wgsl turns each activation row into 16-bit fixed point at one scale
+ * (two int8 planes), then matmul_mma.wgsl splits each weight row the same way while staging it and sums
+ * whole rows on the int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: at most
+ * 1/65024 of the row's largest activation (and weight) a value; DECISIONS.md has the reasoning.
  */
 function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOffset: number, xStride: number, outStride: number, outOffset: number, acc: number): void {
   const { out, x, w, T } = a;
@@ -173,17 +194,23 @@ function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOff
   if (T > m.tokens || w.cols > m.cols) {
     throw new GpuShapeError(`matmul: the tensor-core scratch holds ${m.tokens} rows of ${m.cols} values, ${w.label} needs ${T} of ${w.cols}; create it for the largest matmul`);
   }
+  if (w.mmaRowMax === undefined) {
+    throw new GpuShapeError(`matmul: ${w.label} has no row scales for the tensor cores; call prepareMmaWeight(ctx, weight) once after uploading it${w.cols > MMA_MAX_COLS ? ` (rows of more than ${MMA_MAX_COLS} columns cannot run there)` : ''}`);
+  }
   const blocks = Math.ceil(w.cols / 32);
-  const quantize = ctx.pipeline({ file: 'mma_quantize.wgsl', includes: { X8 }, bindings: ['read', 'rw', 'rw'] });
-  const n = T * blocks;
-  rec.dispatch(quantize, [x, m.q, m.s], 'uuuuu', [T, w.cols, blocks, xOffset, xStride], grid(ctx, Math.ceil(n / 64)));
+  const wg = w.cols > 2048 ? 256 : 128;
+  const quantize = ctx.pipeline({ file: 'mma_quantize.wgsl', includes: { X8, REDUCE: reduceInclude(ctx, wg) }, constants: { WG: wg }, bindings: ['read', 'rw', 'rw'] });
+  rec.dispatch(quantize, [x, m.q, m.s], 'uuuuu', [T, w.cols, blocks, xOffset, xStride], grid(ctx, T));
   const wv = weightVariant(w.dtype);
   const p = ctx.pipeline({
     file: 'matmul_mma.wgsl',
-    includes: { MMA_WEIGHT: w.dtype === 'q8_0' ? 'mma_weight_q8_0.wgsl' : 'mma_weight_bf16.wgsl' },
-    bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read'],
+    includes: { WEIGHT: wv.include },
+    bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read', 'read'],
   });
   for (const c of w.chunks) {
-    rec.dispatch(p, [m.q, out, c.w, c.d, m.s], 'uuuuuuu', [T, c.rows, w.k8s, blocks, outStride, outOffset + c.row0, acc], [Math.ceil(c.rows / 64), Math.ceil(T / 64)]);
+    rec.dispatch(p, [m.q, out, c.w, c.d, m.s, w.mmaRowMax], 'uuuuuuuu', [T, c.rows, w.k8s, blocks, outStride, outOffset + c.row0, acc, c.row0], [
+      Math.ceil(c.rows / 64),
+      Math.ceil(T / 64),
+    ]);
   }
 }

@@ -1,4 +1,4 @@
-import { type GpuContext, type GpuTensor, type GpuWeight, uploadWeight } from '@qo/gpu';
+import { type GpuContext, type GpuTensor, type GpuWeight, prepareMmaWeight, uploadWeight } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 import type { Weight } from '@qo/tensor';
 import { WeightShapeError } from '../errors.js';
@@ -91,13 +91,20 @@ export async function uploadQwen3Weights(ctx: GpuContext, c: TextConfig, w: Qwen
   return { embed_tokens, layers, norm, lm_head, bytes };
 }
 
+/** Uploads a prefill projection, with its row scales for the int8 tensor cores where the device has them. */
+async function uploadProjection(ctx: GpuContext, w: Weight, label: string): Promise<GpuWeight> {
+  const g = await uploadWeight(ctx, w, label);
+  await prepareMmaWeight(ctx, g);
+  return g;
+}
+
 async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise<GpuLayerWeights> {
   const vec = (data: Float32Array, name: string): Promise<GpuTensor> => ctx.upload(data, [data.length], `${p}.${name}`);
   return {
     input_layernorm: await vec(w.input_layernorm, 'input_layernorm.weight'),
     post_attention_layernorm: await vec(w.post_attention_layernorm, 'post_attention_layernorm.weight'),
-    qkv_proj: await uploadWeight(ctx, concatRows([w.q_proj, w.k_proj, w.v_proj], `${p}.self_attn.qkv`), `${p}.self_attn.qkv_proj.weight`),
-    o_proj: await uploadWeight(ctx, w.o_proj, `${p}.self_attn.o_proj.weight`),
+    qkv_proj: await uploadProjection(ctx, concatRows([w.q_proj, w.k_proj, w.v_proj], `${p}.self_attn.qkv`), `${p}.self_attn.qkv_proj.weight`),
+    o_proj: await uploadProjection(ctx, w.o_proj, `${p}.self_attn.o_proj.weight`),
     q_norm: await vec(w.q_norm, 'self_attn.q_norm.weight'),
     k_norm: await vec(w.k_norm, 'self_attn.k_norm.weight'),
     mlp: 'experts' in w.mlp ? await uploadSparseMoe(ctx, w.mlp as SparseMoeWeights, `${p}.mlp`) : await uploadMlp(ctx, w.mlp, p),
@@ -106,7 +113,7 @@ async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise
 
 async function uploadMlp(ctx: GpuContext, mlp: MLPWeights, p: string): Promise<GpuMlpWeights> {
   return {
-    gate_up_proj: await uploadWeight(ctx, concatRows([mlp.gate_proj, mlp.up_proj], `${p}.mlp.gate_up`), `${p}.mlp.gate_up_proj.weight`),
-    down_proj: await uploadWeight(ctx, mlp.down_proj, `${p}.mlp.down_proj.weight`),
+    gate_up_proj: await uploadProjection(ctx, concatRows([mlp.gate_proj, mlp.up_proj], `${p}.mlp.gate_up`), `${p}.mlp.gate_up_proj.weight`),
+    down_proj: await uploadProjection(ctx, mlp.down_proj, `${p}.mlp.down_proj.weight`),
   };
 }
