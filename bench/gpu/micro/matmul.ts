@@ -11,7 +11,7 @@ import {
   destroyWeight,
   matmul as gpuMatmul,
   matmulTileBytes,
-  prepareMmaWeight,
+  prepareMmaWeights,
   uploadWeight,
   type GpuContext,
   type MatmulTile,
@@ -52,7 +52,7 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       for (let i = 0; i < v.length; i++) v[i] *= 0.05;
       const w: Weight = dtype === 'bf16' ? { dtype, rows, cols, data: f32ToBf16(v) } : quantizeQ8_0(rows, cols, v);
       const gw = await uploadWeight(ctx, w, name);
-      await prepareMmaWeight(ctx, gw);
+      await prepareMmaWeights(ctx, [gw]);
       const x = await ctx.upload(random(T * cols, 7), [T, cols], 'x');
       const outs = [await ctx.tensor('f32', [T, rows], 'ref'), await ctx.tensor('f32', [T, rows], 'out')];
       const run = (tile: MatmulTile | 'mma' | undefined, out = outs[1]) => (rec: Recorder) =>

@@ -46,7 +46,7 @@ export {
   matmulTileBytes,
   matmul,
   createMmaScratch,
-  prepareMmaWeight,
+  prepareMmaWeights,
   MMA_MAX_COLS,
   destroyMmaScratch,
 } from './ops/matmul.js';

@@ -30,7 +30,7 @@ export interface GpuWeight {
   readonly bytes: number;
   /**
    * [rows] f32: each row's largest magnitude, the scale at which the int8 tensor-core matmul splits the
-   * row (prepareMmaWeight, once at load; undefined until then and on devices without tensor cores).
+   * row (prepareMmaWeights, once at load; undefined until then and on devices without tensor cores).
    */
   mmaRowMax?: GpuTensor;
 }

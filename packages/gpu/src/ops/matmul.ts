@@ -72,20 +72,25 @@ export function destroyMmaScratch(m: MmaScratch | undefined): void {
 export const MMA_MAX_COLS = 65536;
 
 /**
- * Readies a bf16 or q8_0 weight for the tensor-core matmul, once at load: each row's largest magnitude
- * (mma_row_max.wgsl), the scale the kernel splits that row at. Does nothing where the device has no
- * tensor-core path, for f32 weights, and for a weight already prepared.
+ * Readies bf16 and q8_0 weights for the tensor-core matmul, once at load: each row's largest magnitude
+ * (mma_row_max.wgsl, one submit for all of them), the scale the kernel splits that row at. Skips f32
+ * weights, weights already prepared and rows too long for the kernel; does nothing where the device
+ * has no tensor-core path.
  */
-export async function prepareMmaWeight(ctx: GpuContext, w: GpuWeight): Promise<void> {
-  if (!ctx.features.mma || w.dtype === 'f32' || w.mmaRowMax !== undefined || w.cols > MMA_MAX_COLS) return;
-  const m = await ctx.tensor('f32', [w.rows], `${w.label} row max`);
-  const wv = weightVariant(w.dtype);
-  const p = ctx.pipeline({ file: 'mma_row_max.wgsl', includes: { WEIGHT: wv.include }, bindings: [undefined, 'rw', 'read', wv.scales ? 'read' : undefined] });
+export async function prepareMmaWeights(ctx: GpuContext, weights: readonly GpuWeight[]): Promise<void> {
+  if (!ctx.features.mma) return;
+  const todo = weights.filter((w) => w.dtype !== 'f32' && w.mmaRowMax === undefined && w.cols <= MMA_MAX_COLS);
+  if (todo.length === 0) return;
   const rec = new Recorder(ctx).begin();
-  for (const c of w.chunks) rec.dispatch(p, [undefined, m, c.w, c.d], 'uuu', [c.rows, w.k8s, c.row0], grid(ctx, Math.ceil(c.rows / 64)));
+  for (const w of todo) {
+    const m = await ctx.tensor('f32', [w.rows], `${w.label} row max`);
+    const wv = weightVariant(w.dtype);
+    const p = ctx.pipeline({ file: 'mma_row_max.wgsl', includes: { WEIGHT: wv.include }, bindings: [undefined, 'rw', 'read', wv.scales ? 'read' : undefined] });
+    for (const c of w.chunks) rec.dispatch(p, [undefined, m, c.w, c.d], 'uuu', [c.rows, w.k8s, c.row0], grid(ctx, Math.ceil(c.rows / 64)));
+    w.mmaRowMax = m;
+  }
   rec.submit();
   await ctx.settle();
-  w.mmaRowMax = m;
 }
 
 /** Override constants of matmul.wgsl: WX × WY invocations, 4·TM4 × 4·TN4 tokens × rows each, BK columns per step, NBUF buffers. */
@@ -195,7 +200,7 @@ function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOff
     throw new GpuShapeError(`matmul: the tensor-core scratch holds ${m.tokens} rows of ${m.cols} values, ${w.label} needs ${T} of ${w.cols}; create it for the largest matmul`);
   }
   if (w.mmaRowMax === undefined) {
-    throw new GpuShapeError(`matmul: ${w.label} has no row scales for the tensor cores; call prepareMmaWeight(ctx, weight) once after uploading it${w.cols > MMA_MAX_COLS ? ` (rows of more than ${MMA_MAX_COLS} columns cannot run there)` : ''}`);
+    throw new GpuShapeError(`matmul: ${w.label} has no row scales for the tensor cores; call prepareMmaWeights(ctx, [weight]) once after uploading it${w.cols > MMA_MAX_COLS ? ` (rows of more than ${MMA_MAX_COLS} columns cannot run there)` : ''}`);
   }
   const blocks = Math.ceil(w.cols / 32);
   const wg = w.cols > 2048 ? 256 : 128;

@@ -1,4 +1,4 @@
-import { type GpuContext, type GpuTensor, type GpuWeight, prepareMmaWeight, uploadWeight } from '@qo/gpu';
+import { type GpuContext, type GpuTensor, type GpuWeight, prepareMmaWeights, uploadWeight } from '@qo/gpu';
 import type { TextConfig } from '@qo/loader';
 import type { Weight } from '@qo/tensor';
 import { WeightShapeError } from '../errors.js';
@@ -86,16 +86,11 @@ export async function uploadQwen3Weights(ctx: GpuContext, c: TextConfig, w: Qwen
   }
   const lm_head = w.lm_head === w.embed_tokens ? embed_tokens : await uploadWeight(ctx, w.lm_head, 'lm_head.weight');
   const norm = await vec(w.norm, 'model.norm.weight');
+  // the prefill projections' row scales for the int8 tensor cores, where the device has them
+  await prepareMmaWeights(ctx, layers.flatMap((l) => [l.qkv_proj, l.o_proj, ...(isSparseMlp(l.mlp) ? [] : [l.mlp.gate_up_proj, l.mlp.down_proj])]));
   let bytes = embed_tokens.bytes + (lm_head === embed_tokens ? 0 : lm_head.bytes);
   for (const l of layers) bytes += l.qkv_proj.bytes + l.o_proj.bytes + (isSparseMlp(l.mlp) ? l.mlp.bytes : l.mlp.gate_up_proj.bytes + l.mlp.down_proj.bytes);
   return { embed_tokens, layers, norm, lm_head, bytes };
-}
-
-/** Uploads a prefill projection, with its row scales for the int8 tensor cores where the device has them. */
-async function uploadProjection(ctx: GpuContext, w: Weight, label: string): Promise<GpuWeight> {
-  const g = await uploadWeight(ctx, w, label);
-  await prepareMmaWeight(ctx, g);
-  return g;
 }
 
 async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise<GpuLayerWeights> {
@@ -103,8 +98,8 @@ async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise
   return {
     input_layernorm: await vec(w.input_layernorm, 'input_layernorm.weight'),
     post_attention_layernorm: await vec(w.post_attention_layernorm, 'post_attention_layernorm.weight'),
-    qkv_proj: await uploadProjection(ctx, concatRows([w.q_proj, w.k_proj, w.v_proj], `${p}.self_attn.qkv`), `${p}.self_attn.qkv_proj.weight`),
-    o_proj: await uploadProjection(ctx, w.o_proj, `${p}.self_attn.o_proj.weight`),
+    qkv_proj: await uploadWeight(ctx, concatRows([w.q_proj, w.k_proj, w.v_proj], `${p}.self_attn.qkv`), `${p}.self_attn.qkv_proj.weight`),
+    o_proj: await uploadWeight(ctx, w.o_proj, `${p}.self_attn.o_proj.weight`),
     q_norm: await vec(w.q_norm, 'self_attn.q_norm.weight'),
     k_norm: await vec(w.k_norm, 'self_attn.k_norm.weight'),
     mlp: 'experts' in w.mlp ? await uploadSparseMoe(ctx, w.mlp as SparseMoeWeights, `${p}.mlp`) : await uploadMlp(ctx, w.mlp, p),
@@ -113,7 +108,7 @@ async function uploadLayer(ctx: GpuContext, w: LayerWeights, p: string): Promise
 
 async function uploadMlp(ctx: GpuContext, mlp: MLPWeights, p: string): Promise<GpuMlpWeights> {
   return {
-    gate_up_proj: await uploadProjection(ctx, concatRows([mlp.gate_proj, mlp.up_proj], `${p}.mlp.gate_up`), `${p}.mlp.gate_up_proj.weight`),
-    down_proj: await uploadProjection(ctx, mlp.down_proj, `${p}.mlp.down_proj.weight`),
+    gate_up_proj: await uploadWeight(ctx, concatRows([mlp.gate_proj, mlp.up_proj], `${p}.mlp.gate_up`), `${p}.mlp.gate_up_proj.weight`),
+    down_proj: await uploadWeight(ctx, mlp.down_proj, `${p}.mlp.down_proj.weight`),
   };
 }
