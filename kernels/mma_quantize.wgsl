@@ -4,10 +4,12 @@
 // an error of at most s / 2 a value (1 / 65024 of the row's largest). One workgroup a row. Layout: the
 // row in blocks of 32 columns, 16 u32 a block, the 32 hi bytes then the 32 lo bytes:
 //   q[(t · blocks + b) · 16 + 0 … 7] = hi, + 8 … 15 = lo;  s[t].
-// Columns at or past `cols` are 0. X8 reads the activations as the matmul would (offset, stride, SiLU·mul).
+// Columns at or past `cols` are 0. X8 reads the activations as the matmul would (offset, stride, SiLU·mul);
+// NORM applies the layer's input RMSNorm first (mma_norm_rms.wgsl) or nothing (mma_norm_none.wgsl).
 
 #include X8
 #include REDUCE
+#include NORM
 #include "mma_split.wgsl"
 
 struct Params {
@@ -16,6 +18,7 @@ struct Params {
   blocks: u32,
   x_offset: u32,
   x_stride: u32,
+  eps: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -33,10 +36,11 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   }
   let base = p.x_offset + t * p.x_stride;
   let groups = p.blocks * 4u; // of 8 columns
+  let n = row_norm(base, lane);
   var m = 0.0;
   for (var g = lane.index; g < groups; g += WG) {
     if (8u * g < p.cols) {
-      m = max(m, max_abs8(x8(base, 8u * g, p.cols)));
+      m = max(m, max_abs8(norm8(x8(base, 8u * g, p.cols), 8u * g, n)));
     }
   }
   m = group_max(m, lane);
@@ -44,7 +48,7 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   for (var g = lane.index; g < groups; g += WG) {
     var v = mat2x4<f32>();
     if (8u * g < p.cols) {
-      v = x8(base, 8u * g, p.cols);
+      v = norm8(x8(base, 8u * g, p.cols), 8u * g, n);
     }
     let a = split4(v[0], inv);
     let c = split4(v[1], inv);

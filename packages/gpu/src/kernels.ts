@@ -16,6 +16,8 @@ import kdotScalar from '../../../kernels/kdot_scalar.wgsl?raw';
 import kdotVec4 from '../../../kernels/kdot_vec4.wgsl?raw';
 import matmul from '../../../kernels/matmul.wgsl?raw';
 import matmulMma from '../../../kernels/matmul_mma.wgsl?raw';
+import mmaNormNone from '../../../kernels/mma_norm_none.wgsl?raw';
+import mmaNormRms from '../../../kernels/mma_norm_rms.wgsl?raw';
 import mmaQuantize from '../../../kernels/mma_quantize.wgsl?raw';
 import mmaRowMax from '../../../kernels/mma_row_max.wgsl?raw';
 import mmaSplit from '../../../kernels/mma_split.wgsl?raw';
@@ -52,6 +54,8 @@ export const kernelSources: Readonly<Record<string, string>> = {
   'kdot_vec4.wgsl': kdotVec4,
   'matmul.wgsl': matmul,
   'matmul_mma.wgsl': matmulMma,
+  'mma_norm_none.wgsl': mmaNormNone,
+  'mma_norm_rms.wgsl': mmaNormRms,
   'mma_quantize.wgsl': mmaQuantize,
   'mma_row_max.wgsl': mmaRowMax,
   'mma_split.wgsl': mmaSplit,

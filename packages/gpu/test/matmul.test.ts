@@ -187,10 +187,12 @@ describe('mma_quantize.wgsl: each row as 16-bit fixed point in two int8 planes',
   const ctx = await testContext();
   afterAll(() => ctx?.destroy());
   it.skipIf(ctx === undefined).each([
-    ['x8.wgsl', 5, 70, 128],
-    ['x8_vec4.wgsl', 3, 96, 128],
-    ['x8_vec4.wgsl', 2, 2056, 256],
-  ] as const)('%s, %i rows of %i, %i invocations', async (X8, T, cols, WG) => {
+    ['x8.wgsl', 5, 70, 128, false],
+    ['x8_vec4.wgsl', 3, 96, 128, false],
+    ['x8_vec4.wgsl', 2, 2056, 256, false],
+    ['x8.wgsl', 3, 70, 128, true],
+    ['x8_vec4.wgsl', 3, 2056, 256, true],
+  ] as const)('%s, %i rows of %i, %i invocations, input norm %s', async (X8, T, cols, WG, withNorm) => {
     const c = ctx as GpuContext;
     const blocks = Math.ceil(cols / 32);
     const x = randn(rng(cols), T * cols);
@@ -201,10 +203,23 @@ describe('mma_quantize.wgsl: each row as 16-bit fixed point in two int8 planes',
     const gx = await c.upload(x, [T, cols], 'x');
     const q = await c.tensor('u32', [T * blocks * 16], 'q');
     const s = await c.tensor('f32', [T], 's');
-    const p = c.pipeline({ file: 'mma_quantize.wgsl', includes: { X8, REDUCE: 'reduce_shared.wgsl' }, constants: { WG }, bindings: ['read', 'rw', 'rw'] });
+    const normW = randn(rng(3), cols);
+    const gn = await c.upload(normW, [cols], 'norm weight');
+    const eps = 1e-6;
+    const p = c.pipeline({
+      file: 'mma_quantize.wgsl',
+      includes: { X8, REDUCE: 'reduce_shared.wgsl', NORM: withNorm ? 'mma_norm_rms.wgsl' : 'mma_norm_none.wgsl' },
+      constants: { WG },
+      bindings: ['read', 'rw', 'rw', withNorm ? 'read' : undefined],
+    });
     const rec = new Recorder(c).begin();
-    rec.dispatch(p, [gx, q, s], 'uuuuu', [T, cols, blocks, 0, cols], [T, 1]);
+    rec.dispatch(p, [gx, q, s, withNorm ? gn : undefined], 'uuuuuf', [T, cols, blocks, 0, cols, eps], [T, 1]);
     rec.submit();
+    if (withNorm) {
+      const n = new Float32Array(x.length);
+      cpuRmsnorm(n, x, normW, T, cols, eps);
+      x.set(n); // what the planes must hold
+    }
     const qb = new Int8Array((await c.read(q)).buffer);
     const sv = await c.read(s);
     let worst = 0;
@@ -224,8 +239,9 @@ describe('mma_quantize.wgsl: each row as 16-bit fixed point in two int8 planes',
       }
     }
     expect(worst).toBeGreaterThan(0); // rounding happened: the check below compared something
-    expect(worst).toBeLessThanOrEqual(0.5 + 1e-3); // half a step of the 16-bit grid
-    for (const b of [gx, q, s]) b.buffer.destroy();
+    // half a step of the 16-bit grid (with the norm, plus the CPU's and GPU's f32 rounding of the normalized value)
+    expect(worst).toBeLessThanOrEqual(withNorm ? 0.55 : 0.5 + 1e-3);
+    for (const b of [gx, q, s, gn]) b.buffer.destroy();
   });
 });
 

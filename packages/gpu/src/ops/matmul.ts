@@ -24,7 +24,10 @@ export interface MatmulArgs {
   outStride?: number;
   /** out += x · wᵀ (a residual add fused in). */
   accumulate?: boolean;
-  /** T = 1 only: multiply by RMSNorm(x) (this weight, eps) instead of x (the layer's input norm fused in). */
+  /**
+   * Multiply by RMSNorm(x) (this weight, eps) instead of x (the layer's input norm fused in): T = 1, or T > 1
+   * on the tensor cores (`mma`), where the norm happens in the activation quantization pass.
+   */
   norm?: { weight: GpuTensor; eps: number };
   /** Each activation row is [gate, up] (2 · cols values) and the matmul reads silu(gate) · up (down_proj fused with the MLP activation). */
   siluMulInput?: boolean;
@@ -154,7 +157,9 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   checkTensor('matmul', 'out', out, outOffset + (T - 1) * outStride + w.rows, `out [T=${T}, rows=${w.rows}] of ${w.label}`);
   checkDistinct('matmul', ['out', out], ['x', x]);
   if (a.norm !== undefined) {
-    if (T !== 1) throw new GpuShapeError(`matmul: the fused input norm of ${w.label} is for decode (T = 1); for T = ${T} run rmsnorm first`);
+    if (T !== 1 && !usesMma(a)) {
+      throw new GpuShapeError(`matmul: the fused input norm of ${w.label} is for decode (T = 1) and the tensor-core path (mma); for T = ${T} without it, run rmsnorm first`);
+    }
     if (a.siluMulInput === true) throw new GpuShapeError(`matmul: ${w.label} cannot fuse both the input norm and the MLP activation`);
     checkTensor('matmul', 'norm.weight', a.norm.weight, w.cols, `the norm weight [${w.cols}] of ${w.label}`);
   }
@@ -163,7 +168,7 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   const X8 = x8Include(a, w.cols, xOffset, xStride);
   const acc = a.accumulate === true ? 1 : 0;
   if (T === 1) return gemv(rec, { out, x, w, xOffset, outOffset, accumulate: acc === 1, norm: a.norm, siluMulInput: a.siluMulInput === true, x8: X8 });
-  if (a.mma !== undefined && a.tile === undefined && w.dtype !== 'f32' && w.cols <= MMA_MAX_COLS) return matmulMma(rec, a, a.mma, X8, xOffset, xStride, outStride, outOffset, acc);
+  if (usesMma(a)) return matmulMma(rec, a, a.mma, X8, xOffset, xStride, outStride, outOffset, acc);
   const tile = a.tile ?? DEFAULT_TILE;
   if (matmulTileBytes(tile) > ctx.maxWorkgroupStorageBytes) {
     throw new GpuShapeError(
@@ -186,6 +191,11 @@ export function matmul(rec: Recorder, a: MatmulArgs): void {
   }
 }
 
+/** Whether matmul runs on the tensor cores: T > 1, scratch given, no tile asked for, bf16 or q8_0 weights, rows it can sum. */
+function usesMma(a: MatmulArgs): a is MatmulArgs & { mma: MmaScratch } {
+  return a.T > 1 && a.mma !== undefined && a.tile === undefined && a.w.dtype !== 'f32' && a.w.cols <= MMA_MAX_COLS;
+}
+
 /**
  * The tensor-core path: mma_quantize.wgsl turns each activation row into 16-bit fixed point at one scale
  * (two int8 planes), then matmul_mma.wgsl splits each weight row the same way while staging it and sums
@@ -204,8 +214,14 @@ function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOff
   }
   const blocks = Math.ceil(w.cols / 32);
   const wg = w.cols > 2048 ? 256 : 128;
-  const quantize = ctx.pipeline({ file: 'mma_quantize.wgsl', includes: { X8, REDUCE: reduceInclude(ctx, wg) }, constants: { WG: wg }, bindings: ['read', 'rw', 'rw'] });
-  rec.dispatch(quantize, [x, m.q, m.s], 'uuuuu', [T, w.cols, blocks, xOffset, xStride], grid(ctx, T));
+  const norm = a.norm;
+  const quantize = ctx.pipeline({
+    file: 'mma_quantize.wgsl',
+    includes: { X8, REDUCE: reduceInclude(ctx, wg), NORM: norm === undefined ? 'mma_norm_none.wgsl' : 'mma_norm_rms.wgsl' },
+    constants: { WG: wg },
+    bindings: ['read', 'rw', 'rw', norm === undefined ? undefined : 'read'],
+  });
+  rec.dispatch(quantize, [x, m.q, m.s, norm?.weight], 'uuuuuf', [T, w.cols, blocks, xOffset, xStride, norm?.eps ?? 0], grid(ctx, T));
   const wv = weightVariant(w.dtype);
   const p = ctx.pipeline({
     file: 'matmul_mma.wgsl',

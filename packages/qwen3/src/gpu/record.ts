@@ -72,9 +72,11 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   const kv = { kCache: cache.k[l], vCache: cache.v[l] };
   const mark = e.mark ?? noMark;
   const segment = T === 1 && e.segment !== undefined ? e.segment : (_key: string, record: () => void) => record();
-  if (T === 1) {
+  // prefill on the int8 tensor cores: each input norm happens in its projection's quantization pass
+  const mma = T > 1 && st.mma !== undefined;
+  if (T === 1 || (mma && w.qkv_proj.mmaRowMax !== undefined)) {
     mark('input_layernorm+qkv_proj');
-    segment(`${l}.qkv_proj`, () => matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps } }));
+    segment(`${l}.qkv_proj`, () => matmul(rec, { out: st.qkv, x: st.h, w: w.qkv_proj, T, norm: { weight: w.input_layernorm, eps }, mma: st.mma }));
   } else {
     mark('input_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.input_layernorm, rows: T, dim: H, eps });
@@ -105,9 +107,9 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     recordSparseMoe(rec, e.moe as GpuSparseMoe, mlp, st.h, st.h, T, { norm: { weight: w.post_attention_layernorm, eps }, accumulate: true });
     return;
   }
-  if (T === 1) {
+  if (T === 1 || (mma && mlp.gate_up_proj.mmaRowMax !== undefined)) {
     mark('post_attention_layernorm+gate_up_proj');
-    segment(`${l}.gate_up_proj`, () => matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps } }));
+    segment(`${l}.gate_up_proj`, () => matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps }, mma: st.mma }));
   } else {
     mark('post_attention_layernorm');
     rmsnorm(rec, { out: st.xn, x: st.h, weight: w.post_attention_layernorm, rows: T, dim: H, eps });
@@ -119,7 +121,7 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     segment(`${l}.down_proj`, () => matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true }));
     return;
   }
-  if (st.mma !== undefined && mlp.down_proj.mmaRowMax !== undefined) {
+  if (mma && mlp.down_proj.mmaRowMax !== undefined) {
     // prefill on the int8 tensor cores: SiLU·mul happens in the activation quantization pass, once a value
     mark('silu·mul+down_proj+residual');
     matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true, mma: st.mma });
