@@ -121,19 +121,16 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     segment(`${l}.down_proj`, () => matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true }));
     return;
   }
-  if (mma && mlp.down_proj.mmaRowMax !== undefined) {
-    // prefill on the int8 tensor cores: SiLU·mul happens in the activation quantization pass, once a value
-    mark('silu·mul+down_proj+residual');
-    matmul(rec, { out: st.h, x: st.gate_up, w: mlp.down_proj, T, siluMulInput: true, accumulate: true, mma: st.mma });
-    return;
-  }
   // prefill: SiLU·mul in a pass of its own, so the tiled matmul reads its input as vec4s (fused, the
   // activation loads are scalar and the down projection took 0.39 ms a layer instead of ~0.17 on an H100)
   const I = c.intermediate_size;
   mark('silu·mul');
   siluMul(rec, { out: st.act, gate: st.gate_up, up: st.gate_up, T, I, gateStride: 2 * I, upStride: 2 * I, upOffset: I });
   mark('down_proj+residual');
-  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true, mma: st.mma });
+  // in f32 also where the other projections run on the tensor cores: SiLU·mul's output is heavy-tailed, and
+  // at one 16-bit scale a row its rounding alone took qo-fortune's layer 0 to relL2 8e-5 of a 1e-4 budget
+  // (reference/mma_error_model.py; DECISIONS.md)
+  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true });
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */

@@ -86,8 +86,9 @@ export async function uploadQwen3Weights(ctx: GpuContext, c: TextConfig, w: Qwen
   }
   const lm_head = w.lm_head === w.embed_tokens ? embed_tokens : await uploadWeight(ctx, w.lm_head, 'lm_head.weight');
   const norm = await vec(w.norm, 'model.norm.weight');
-  // the prefill projections' row scales for the int8 tensor cores, where the device has them
-  await prepareMmaWeights(ctx, layers.flatMap((l) => [l.qkv_proj, l.o_proj, ...(isSparseMlp(l.mlp) ? [] : [l.mlp.gate_up_proj, l.mlp.down_proj])]));
+  // row scales for the prefill projections that run on the int8 tensor cores, where the device has them
+  // (down_proj stays in f32: record.ts)
+  await prepareMmaWeights(ctx, layers.flatMap((l) => [l.qkv_proj, l.o_proj, ...(isSparseMlp(l.mlp) ? [] : [l.mlp.gate_up_proj])]));
   let bytes = embed_tokens.bytes + (lm_head === embed_tokens ? 0 : lm_head.bytes);
   for (const l of layers) bytes += l.qkv_proj.bytes + l.o_proj.bytes + (isSparseMlp(l.mlp) ? l.mlp.bytes : l.mlp.gate_up_proj.bytes + l.mlp.down_proj.bytes);
   return { embed_tokens, layers, norm, lm_head, bytes };
