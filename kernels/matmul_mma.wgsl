@@ -10,9 +10,8 @@
 // values it is as large as the rounding itself (reference/mma_error_model.py). Per column
 // |xh · wh| ≤ 127², |xh · wl + xl · wh| ≤ 2 · 127 · 128: exact in i32 for rows of up to 65,536 columns (the
 // wrapper checks). H, C and E go through workgroup memory once at the end, where they become f32.
-// A workgroup: 2 · TOK_SG subgroups of 32 invocations (NVIDIA's subgroup size, which the wrapper requires),
-// TOK_SG (2 or 4) along the tokens and 2 along the rows, each 32 tokens × 32 rows as 2 × 2 fragments:
-// BM = 32 · TOK_SG tokens × 64 rows, 64 columns a step. A taller tile stages each weight for more tokens.
+// A workgroup: 4 subgroups of 32 invocations (NVIDIA's subgroup size, which the wrapper requires),
+// 2 × 2 of them, each 32 tokens × 32 rows as 2 × 2 fragments: 64 tokens × 64 rows, 64 columns a step.
 // Old-style subgroupMatrixLoad/Store arguments (offset, column-major flag, stride): offsets and strides
 // count the matrix's components (bytes for i8, words for i32), as the H200 probe checked
 // (bench/gpu/probe-features.mjs: the newer row_major/col_major form counts the array's own elements).
@@ -39,21 +38,18 @@ struct Params {
 @group(0) @binding(5) var<storage, read> xs: array<f32>;
 @group(0) @binding(6) var<storage, read> wm: array<f32>;
 
-override TOK_SG: u32 = 2u; // subgroups along the tokens: 2 or 4
-override WG: u32 = 64u * TOK_SG; // invocations
-override BM: u32 = 32u * TOK_SG; // tokens a workgroup
+const BM = 64u; // tokens a workgroup
 const BN = 64u; // rows a workgroup
 const BK = 64u; // columns a step (two 32-column blocks of xq)
 const RB = 80u; // bytes a staged row of BK int8 takes (16 of padding)
-// byte offsets of the planes in smem: activations hi, lo (BM rows each), weights hi, lo (BN rows each)
-const XH = 0u;
-override XL: u32 = BM * RB;
-override WH: u32 = 2u * BM * RB;
-override WL: u32 = 2u * BM * RB + BN * RB;
+const PLANE = 5120u; // bytes a staged plane takes: BM (= BN) rows of RB
+const XH = 0u; // byte offsets of the planes in smem
+const XL = 5120u;
+const WH = 10240u;
+const WL = 15360u;
 
-// the four staged planes during the loop (at most 2 · (128 + 64) rows of RB: 30 KiB); the i32 results,
-// [BM][BN] row-major, after it (at most 32 KiB)
-var<workgroup> smem: array<i32, 8192>;
+// the four staged planes during the loop; the i32 results, [BM][BN] row-major, after it
+var<workgroup> smem: array<i32, 5120>;
 
 fn put4(byte: u32, v: vec4<u32>) {
   let i = byte / 4u;
@@ -69,10 +65,10 @@ fn put2(byte: u32, v: vec2<u32>) {
   smem[i + 1u] = bitcast<i32>(v.y);
 }
 
-// Step k (columns 64k …): BM token rows × 2 blocks × 2 planes × 2 halves of 16 bytes, 4 a invocation.
+// Step k (columns 64k …): 64 token rows × 2 blocks × 2 planes × 2 halves of 16 bytes, 4 a invocation.
 fn stage_x(li: u32, t0: u32, k: u32) {
   for (var j = 0u; j < 4u; j++) {
-    let i = li + WG * j;
+    let i = li + 128u * j;
     let tr = i / 8u;
     let part = i % 8u;
     let bb = part / 4u; // block of the step
@@ -88,11 +84,11 @@ fn stage_x(li: u32, t0: u32, k: u32) {
   }
 }
 
-// Step k: 64 weight rows × 8 groups of 8 columns, 512 / WG groups a invocation (rows (li + WG · j) / 8),
-// each split at its row's inverse scale inv[j].
+// Step k: 64 weight rows × 8 groups of 8 columns, 4 groups a invocation (rows li / 8 + 16j), each split at
+// its row's inverse scale inv[j].
 fn stage_w(li: u32, r0: u32, k: u32, inv: vec4<f32>) {
-  for (var j = 0u; j < 512u / WG; j++) {
-    let i = li + WG * j;
+  for (var j = 0u; j < 4u; j++) {
+    let i = li + 128u * j;
     let rr = i / 8u;
     let gg = i % 8u;
     let r = r0 + rr;
@@ -109,7 +105,7 @@ fn stage_w(li: u32, r0: u32, k: u32, inv: vec4<f32>) {
   }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(128)
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let r0 = wid.x * BN;
   let t0 = wid.y * BM;
@@ -117,8 +113,8 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   let sm = (sg / 2u) * 32u; // the subgroup's first token in the tile
   let sn = (sg % 2u) * 32u; // ... and first row
   var inv = vec4<f32>();
-  for (var j = 0u; j < 512u / WG; j++) {
-    let r = r0 + (li + WG * j) / 8u;
+  for (var j = 0u; j < 4u; j++) {
+    let r = r0 + (li + 128u * j) / 8u;
     if (r < p.rows) {
       inv[j] = split_inv(wm[p.row0 + r]);
     }
@@ -169,7 +165,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
     workgroupBarrier();
   }
   // H, C, then E through smem as [BM][BN] i32 (a barrier before each store: everyone has read the last);
-  // invocation li keeps row li % 64 of tokens li / 64 + TOK_SG · j
+  // invocation li keeps row li % 64 of tokens li / 64 + 2j
   let rr = li % BN;
   let tb = li / BN;
   let o = sm * BN + sn;
@@ -181,7 +177,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   subgroupMatrixStore(&smem, o + 16u * BN + 16u, h11, false, BN);
   workgroupBarrier();
   for (var j = 0u; j < 32u; j++) {
-    acc[j] = 65536.0 * f32(smem[(tb + TOK_SG * j) * BN + rr]);
+    acc[j] = 65536.0 * f32(smem[(tb + 2u * j) * BN + rr]);
   }
   workgroupBarrier();
   subgroupMatrixStore(&smem, o, c00, false, BN);
@@ -190,7 +186,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   subgroupMatrixStore(&smem, o + 16u * BN + 16u, c11, false, BN);
   workgroupBarrier();
   for (var j = 0u; j < 32u; j++) {
-    acc[j] += 256.0 * f32(smem[(tb + TOK_SG * j) * BN + rr]);
+    acc[j] += 256.0 * f32(smem[(tb + 2u * j) * BN + rr]);
   }
   workgroupBarrier();
   subgroupMatrixStore(&smem, o, e00, false, BN);
@@ -202,9 +198,9 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   if (r < p.rows) {
     let sw = wm[p.row0 + r] / 32512.0;
     for (var j = 0u; j < 32u; j++) {
-      let t = t0 + tb + TOK_SG * j;
+      let t = t0 + tb + 2u * j;
       if (t < p.T) {
-        let v = (acc[j] + f32(smem[(tb + TOK_SG * j) * BN + rr])) * (xs[t] * sw);
+        let v = (acc[j] + f32(smem[(tb + 2u * j) * BN + rr])) * (xs[t] * sw);
         let i = t * p.out_stride + p.out_offset + r;
         out[i] = select(v, out[i] + v, p.accumulate != 0u);
       }

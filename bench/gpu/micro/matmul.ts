@@ -55,10 +55,8 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       await prepareMmaWeights(ctx, [gw]);
       const x = await ctx.upload(random(T * cols, 7), [T, cols], 'x');
       const outs = [await ctx.tensor('f32', [T, rows], 'ref'), await ctx.tensor('f32', [T, rows], 'out')];
-      const run = (tile: MatmulTile | 'mma64' | 'mma128' | undefined, out = outs[1]) => (rec: Recorder) =>
-        tile === 'mma64' || tile === 'mma128'
-          ? gpuMatmul(rec, { out, x, w: gw, T, mma, mmaTokens: tile === 'mma64' ? 64 : 128 })
-          : gpuMatmul(rec, { out, x, w: gw, T, tile });
+      const run = (tile: MatmulTile | 'mma' | undefined, out = outs[1]) => (rec: Recorder) =>
+        tile === 'mma' ? gpuMatmul(rec, { out, x, w: gw, T, mma }) : gpuMatmul(rec, { out, x, w: gw, T, tile });
       const rec = new Recorder(ctx).begin();
       run(undefined, outs[0])(rec);
       rec.submit();
@@ -66,8 +64,8 @@ export default async function matmul(ctx: GpuContext, log: (line: string) => voi
       let scale = 0;
       for (const r of ref) scale = Math.max(scale, Math.abs(r));
       const flop = 2 * T * rows * cols;
-      const candidates: [string, MatmulTile | 'mma64' | 'mma128' | undefined][] = [['shipped 64x64/32/1', undefined], ...tiles];
-      if (mma !== undefined) candidates.push(['int8 tc, 64 tokens', 'mma64'], ['int8 tc, 128 tokens', 'mma128']);
+      const candidates: [string, MatmulTile | 'mma' | undefined][] = [['shipped 64x64/32/1', undefined], ...tiles];
+      if (mma !== undefined) candidates.push(['int8 tensor cores', 'mma']);
       for (const [tname, tile] of candidates) {
         let err = 0;
         if (tile !== undefined) {

@@ -38,11 +38,6 @@ export interface MatmulArgs {
    * quantized into this scratch first (createMmaScratch: undefined where the device has no tensor cores).
    */
   mma?: MmaScratch;
-  /**
-   * With `mma`: tokens a workgroup of matmul_mma.wgsl, 64 or 128 (default: 128 where that still makes 256
-   * workgroups, so a taller tile stages each weight for more tokens without idling SMs); for benchmarks and tests.
-   */
-  mmaTokens?: 64 | 128;
 }
 
 /**
@@ -228,18 +223,15 @@ function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOff
   });
   rec.dispatch(quantize, [x, m.q, m.s, norm?.weight], 'uuuuuf', [T, w.cols, blocks, xOffset, xStride, norm?.eps ?? 0], grid(ctx, T));
   const wv = weightVariant(w.dtype);
-  const bm = a.mmaTokens ?? (Math.ceil(w.rows / 64) * Math.ceil(T / 128) >= 256 ? 128 : 64);
-  if (bm !== 64 && bm !== 128) throw new GpuShapeError(`matmul: mmaTokens is ${String(bm)}; the tensor-core kernel takes 64 or 128 tokens a workgroup`);
   const p = ctx.pipeline({
     file: 'matmul_mma.wgsl',
     includes: { WEIGHT: wv.include },
-    constants: { TOK_SG: bm / 32 },
     bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read', 'read'],
   });
   for (const c of w.chunks) {
     rec.dispatch(p, [m.q, out, c.w, c.d, m.s, w.mmaRowMax], 'uuuuuuuu', [T, c.rows, w.k8s, blocks, outStride, outOffset + c.row0, acc, c.row0], [
       Math.ceil(c.rows / 64),
-      Math.ceil(T / bm),
+      Math.ceil(T / 64),
     ]);
   }
 }
