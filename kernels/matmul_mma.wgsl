@@ -5,11 +5,14 @@
 // the row's largest magnitude m[r] (mma_row_max.wgsl, at load): w ≈ sw · (256 · wh + wl), sw = m / 32512.
 // With one scale a row, every product of a row pair is on the same grid, so the tensor cores sum whole
 // rows in i32 and nothing is rescaled inside the loop:
-//   H = Σ xh · wh,  C = Σ (xh · wl + xl · wh),  E = Σ xl · wl,  x · w ≈ sx · sw · (65536 · H + 256 · C + E).
-// E is not negligible: the lo planes are near uniform over [−128, 127], so next to typical (not largest)
-// values it is as large as the rounding itself (reference/mma_error_model.py). Per column
-// |xh · wh| ≤ 127², |xh · wl + xl · wh| ≤ 2 · 127 · 128: exact in i32 for rows of up to 65,536 columns (the
-// wrapper checks). H, C and E go through workgroup memory once at the end, where they become f32.
+//   H = Σ xh · wh,  C = Σ (xh · wl + xl · wh),  x · w ≈ 256 · sx · sw · (256 · H + C),
+// dropping E = Σ xl · wl. That term is below 2^-15 of the largest product, but the lo planes are near uniform
+// over [−128, 127], so next to typical values it is about as large as the rounding itself: it doubles the
+// error (reference/mma_error_model.py). Keeping it (a fourth MMA and accumulator set) is the next step; this
+// kernel is the one the GPU machine validated (every fixture within 1e-4, BENCHMARKS.md ## GPU).
+// Per column |xh · wh| ≤ 127², |xh · wl + xl · wh| ≤ 2 · 127 · 128:
+// exact in i32 for rows of up to 65,536 columns (the wrapper checks). H and C go through workgroup memory
+// once at the end, where they become f32.
 // A workgroup: 4 subgroups of 32 invocations (NVIDIA's subgroup size, which the wrapper requires),
 // 2 × 2 of them, each 32 tokens × 32 rows as 2 × 2 fragments: 64 tokens × 64 rows, 64 columns a step.
 // Old-style subgroupMatrixLoad/Store arguments (offset, column-major flag, stride): offsets and strides
@@ -127,10 +130,6 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   var c01 = subgroup_matrix_result<i32, 16, 16>();
   var c10 = subgroup_matrix_result<i32, 16, 16>();
   var c11 = subgroup_matrix_result<i32, 16, 16>();
-  var e00 = subgroup_matrix_result<i32, 16, 16>();
-  var e01 = subgroup_matrix_result<i32, 16, 16>();
-  var e10 = subgroup_matrix_result<i32, 16, 16>();
-  var e11 = subgroup_matrix_result<i32, 16, 16>();
   let steps = (p.blocks + 1u) / 2u;
   for (var k = 0u; k < steps; k++) {
     stage_x(li, t0, k);
@@ -143,41 +142,35 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       let l1 = subgroupMatrixLoad<subgroup_matrix_left<i8, 32, 16>>(&smem, XL + (sm + 16u) * RB + kk, false, RB);
       let b0 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WH + sn * RB + kk, true, RB);
       let b1 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WH + (sn + 16u) * RB + kk, true, RB);
-      let u0 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WL + sn * RB + kk, true, RB);
-      let u1 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WL + (sn + 16u) * RB + kk, true, RB);
+      let e0 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WL + sn * RB + kk, true, RB);
+      let e1 = subgroupMatrixLoad<subgroup_matrix_right<i8, 16, 32>>(&smem, WL + (sn + 16u) * RB + kk, true, RB);
       h00 = subgroupMatrixMultiplyAccumulate(a0, b0, h00);
       h01 = subgroupMatrixMultiplyAccumulate(a0, b1, h01);
       h10 = subgroupMatrixMultiplyAccumulate(a1, b0, h10);
       h11 = subgroupMatrixMultiplyAccumulate(a1, b1, h11);
-      c00 = subgroupMatrixMultiplyAccumulate(a0, u0, c00);
-      c01 = subgroupMatrixMultiplyAccumulate(a0, u1, c01);
-      c10 = subgroupMatrixMultiplyAccumulate(a1, u0, c10);
-      c11 = subgroupMatrixMultiplyAccumulate(a1, u1, c11);
+      c00 = subgroupMatrixMultiplyAccumulate(a0, e0, c00);
+      c01 = subgroupMatrixMultiplyAccumulate(a0, e1, c01);
+      c10 = subgroupMatrixMultiplyAccumulate(a1, e0, c10);
+      c11 = subgroupMatrixMultiplyAccumulate(a1, e1, c11);
       c00 = subgroupMatrixMultiplyAccumulate(l0, b0, c00);
       c01 = subgroupMatrixMultiplyAccumulate(l0, b1, c01);
       c10 = subgroupMatrixMultiplyAccumulate(l1, b0, c10);
       c11 = subgroupMatrixMultiplyAccumulate(l1, b1, c11);
-      e00 = subgroupMatrixMultiplyAccumulate(l0, u0, e00);
-      e01 = subgroupMatrixMultiplyAccumulate(l0, u1, e01);
-      e10 = subgroupMatrixMultiplyAccumulate(l1, u0, e10);
-      e11 = subgroupMatrixMultiplyAccumulate(l1, u1, e11);
     }
     workgroupBarrier();
   }
-  // H, C, then E through smem as [BM][BN] i32 (a barrier before each store: everyone has read the last);
-  // invocation li keeps row li % 64 of tokens li / 64 + 2j
+  // H, then C, through smem as [BM][BN] i32; invocation li keeps row li % 64 of tokens li / 64 + 2j
   let rr = li % BN;
   let tb = li / BN;
   let o = sm * BN + sn;
-  var acc: array<f32, 32>;
-  workgroupBarrier();
   subgroupMatrixStore(&smem, o, h00, false, BN);
   subgroupMatrixStore(&smem, o + 16u, h01, false, BN);
   subgroupMatrixStore(&smem, o + 16u * BN, h10, false, BN);
   subgroupMatrixStore(&smem, o + 16u * BN + 16u, h11, false, BN);
   workgroupBarrier();
+  var acc: array<f32, 32>;
   for (var j = 0u; j < 32u; j++) {
-    acc[j] = 65536.0 * f32(smem[(tb + 2u * j) * BN + rr]);
+    acc[j] = 256.0 * f32(smem[(tb + 2u * j) * BN + rr]);
   }
   workgroupBarrier();
   subgroupMatrixStore(&smem, o, c00, false, BN);
@@ -185,18 +178,9 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   subgroupMatrixStore(&smem, o + 16u * BN, c10, false, BN);
   subgroupMatrixStore(&smem, o + 16u * BN + 16u, c11, false, BN);
   workgroupBarrier();
-  for (var j = 0u; j < 32u; j++) {
-    acc[j] += 256.0 * f32(smem[(tb + 2u * j) * BN + rr]);
-  }
-  workgroupBarrier();
-  subgroupMatrixStore(&smem, o, e00, false, BN);
-  subgroupMatrixStore(&smem, o + 16u, e01, false, BN);
-  subgroupMatrixStore(&smem, o + 16u * BN, e10, false, BN);
-  subgroupMatrixStore(&smem, o + 16u * BN + 16u, e11, false, BN);
-  workgroupBarrier();
   let r = r0 + rr;
   if (r < p.rows) {
-    let sw = wm[p.row0 + r] / 32512.0;
+    let sw = wm[p.row0 + r] * (256.0 / 32512.0);
     for (var j = 0u; j < 32u; j++) {
       let t = t0 + tb + 2u * j;
       if (t < p.T) {
@@ -207,4 +191,3 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
     }
   }
 }
-
