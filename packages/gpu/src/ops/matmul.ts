@@ -199,8 +199,9 @@ function usesMma(a: MatmulArgs): a is MatmulArgs & { mma: MmaScratch } {
 /**
  * The tensor-core path: mma_quantize.wgsl turns each activation row into 16-bit fixed point at one scale
  * (two int8 planes), then matmul_mma.wgsl splits each weight row the same way while staging it and sums
- * whole rows on the int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: at most
- * 1/65024 of the row's largest activation (and weight) a value; DECISIONS.md has the reasoning.
+ * whole rows on the int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: the
+ * rounding, at most 1/65024 of the row's largest activation (and weight) a value, and the dropped lo × lo
+ * products, about as much again; DECISIONS.md has the reasoning.
  */
 function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOffset: number, xStride: number, outStride: number, outOffset: number, acc: number): void {
   const { out, x, w, T } = a;
