@@ -59,7 +59,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
   if (opts.subgroups !== false && adapter.features.has('subgroups')) requiredFeatures.push('subgroups');
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
   // tensor cores for the prefill matmul (never together with shader-f16: on NVIDIA's Vulkan driver, Dawn's
-  // f16 toggle made subgroup-matrix kernels crash or hang the process, bench/gpu/results/h200-probe-features.txt)
+  // f16 toggle made subgroup-matrix kernels crash or hang the process, bench/gpu/results/h200-probe-subgroup-matrix-2026-12-06.txt)
   if (opts.mma !== false && opts.subgroups !== false && adapter.features.has(SUBGROUP_MATRIX as GPUFeatureName) && hasInt8MmaConfig(adapter.info)) {
     requiredFeatures.push(SUBGROUP_MATRIX as GPUFeatureName);
   }

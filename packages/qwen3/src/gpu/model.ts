@@ -40,7 +40,8 @@ export interface GpuLoadOptions {
    * Keep WebGPU's robust buffer access (bounds checks on every storage access in every kernel) when
    * the model acquires its device in Node. Default false: qo's kernels index within their bindings
    * (each is tested against the CPU op on odd sizes, with this toggle too), and the checks cost a
-   * third of the decode speed on an H100. Browsers ignore Dawn toggles.
+   * third of the decode speed on an H100. true uses Dawn's defaults, which also leave out
+   * `allow_unsafe_apis` and with it the tensor-core prefill. Browsers ignore Dawn toggles.
    */
   robustness?: boolean;
   /** Default KV cache length of `createCache()`: default min(max_position_embeddings, 4096). */
