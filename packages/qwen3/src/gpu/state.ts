@@ -44,7 +44,8 @@ export async function allocateRunState(ctx: GpuContext, c: TextConfig, chunk: nu
     act: await f32([chunk, c.intermediate_size], 'mlp act'),
     logits: await f32([c.vocab_size], 'logits'),
     partials: await f32([attentionPartialsSize(1, c.num_attention_heads, D, DECODE_SPLITS.maxSplits)], 'attention partials'),
-    mma: await createMmaScratch(ctx, chunk, Math.max(H, qd, c.intermediate_size)),
+    // inputs of qkv and gate_up (hidden) and o_proj (heads · head_dim); down_proj stays in f32 (record.ts)
+    mma: await createMmaScratch(ctx, chunk, Math.max(H, qd)),
   };
 }
 
