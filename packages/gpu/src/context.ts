@@ -37,7 +37,7 @@ export interface GpuFeatures {
   /**
    * The int8 tensor-core prefill matmul (matmul_mma.wgsl) can run: the device has Dawn's
    * `chromium-experimental-subgroup-matrix` with an i8 × i8 → i32 16 × 16 × 32 configuration, subgroups of
-   * exactly 32 invocations, and 20 KiB of workgroup storage.
+   * exactly 32 invocations, and 32 KiB of workgroup storage.
    */
   mma: boolean;
 }
@@ -64,7 +64,7 @@ export interface ContextOptions {
 export const SUBGROUP_MATRIX = 'chromium-experimental-subgroup-matrix';
 
 /** Workgroup storage matmul_mma.wgsl declares: its staged planes, then its i32 results. */
-const MMA_WORKGROUP_BYTES = 20 * 1024;
+const MMA_WORKGROUP_BYTES = 32 * 1024;
 
 interface SubgroupMatrixConfig {
   componentType: string;

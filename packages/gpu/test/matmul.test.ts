@@ -121,6 +121,8 @@ describe.each(contexts)('matmul on the GPU (%s) matches @qo/tensor', (_name, ctx
     else expect(() => matmul(rec, { out: out1, x: gx, w: gw, T, norm: { weight: gn, eps: 1e-6 } })).toThrow(/run rmsnorm first/);
     matmul(rec, { out: out2, x: ggu, w: gw, T, siluMulInput: true });
     matmul(rec, { out: gres, x: ggu, w: gw, T, siluMulInput: true, accumulate: true });
+    // SiLU·mul in the output's epilogue is a tensor-core path (no mma scratch here: a clear error)
+    expect(() => matmul(rec, { out: out1, x: gx, w: gw, T, siluMulOutput: true })).toThrow(/siluMulOutput .* tensor cores/);
     rec.submit();
     if (T === 1) expect(relL2(await c.read(out1), wantNorm)).toBeLessThanOrEqual(1e-5);
     expect(relL2(await c.read(out2), wantAct)).toBeLessThanOrEqual(1e-5);

@@ -38,6 +38,16 @@ export interface MatmulArgs {
    * quantized into this scratch first (createMmaScratch: undefined where the device has no tensor cores).
    */
   mma?: MmaScratch;
+  /**
+   * With `mma`: tokens a workgroup of matmul_mma.wgsl, 64 or 128 (default: 128 where that still makes 256
+   * workgroups, so a taller tile stages each weight for more tokens without idling SMs); for benchmarks and tests.
+   */
+  mmaTokens?: 64 | 128;
+  /**
+   * With `mma` (T > 1 on the tensor cores): the weight's rows are [gate; up] (2 · I of them, one chunk), and
+   * out [T, I] gets silu(x · gateᵀ) · (x · upᵀ), the Qwen3 MLP's activation, instead of both halves.
+   */
+  siluMulOutput?: boolean;
 }
 
 /**
@@ -115,6 +125,9 @@ export const MATMUL_TILES: Readonly<Record<string, MatmulTile>> = {
   '128x128/16/2': { WX: 16, WY: 16, TN4: 2, TM4: 2, BK: 16, NBUF: 2 },
   '128x128/32/1': { WX: 16, WY: 16, TN4: 2, TM4: 2, BK: 32, NBUF: 1 },
   '64x64/16/2 8x8': { WX: 8, WY: 8, TN4: 2, TM4: 2, BK: 16, NBUF: 2 },
+  // half-height tiles: twice the workgroups where the rows are few (1,024 rows × 512 tokens: 256, not 128)
+  '64x32/32/1': { WX: 16, WY: 8, TN4: 1, TM4: 1, BK: 32, NBUF: 1 },
+  '32x64/32/1': { WX: 8, WY: 16, TN4: 1, TM4: 1, BK: 32, NBUF: 1 },
 };
 
 /**
@@ -144,17 +157,25 @@ function x8Include(a: MatmulArgs, cols: number, xOffset: number, xStride: number
 export function matmul(rec: Recorder, a: MatmulArgs): void {
   const { out, x, w, T } = a;
   checkInt('matmul', 'T', T);
+  if (a.siluMulOutput === true) {
+    if (!usesMma(a)) throw new GpuShapeError(`matmul: siluMulOutput (${w.label}) is for T > 1 on the tensor cores (mma, bf16 or q8_0 weights); run siluMul after the matmul instead`);
+    if (w.rows % 2 !== 0 || w.chunks.length !== 1) {
+      throw new GpuShapeError(`matmul: siluMulOutput needs [gate; up] rows in one binding; ${w.label} has ${w.rows} rows in ${w.chunks.length} chunk(s): run siluMul after the matmul instead`);
+    }
+    if (a.accumulate === true || a.siluMulInput === true) throw new GpuShapeError(`matmul: siluMulOutput (${w.label}) does not combine with accumulate or siluMulInput`);
+  }
   const width = a.siluMulInput === true ? 2 * w.cols : w.cols; // values per activation row
   const xOffset = a.xOffset ?? 0;
   const xStride = a.xStride ?? width;
+  const outRows = a.siluMulOutput === true ? w.rows / 2 : w.rows; // values per output row
   const outOffset = a.outOffset ?? 0;
-  const outStride = a.outStride ?? w.rows;
+  const outStride = a.outStride ?? outRows;
   checkInt('matmul', 'xOffset', xOffset, 0);
   checkInt('matmul', 'xStride', xStride, width);
   checkInt('matmul', 'outOffset', outOffset, 0);
-  checkInt('matmul', 'outStride', outStride, w.rows);
+  checkInt('matmul', 'outStride', outStride, outRows);
   checkTensor('matmul', 'x', x, xOffset + (T - 1) * xStride + width, `x [T=${T}, ${width}] of ${w.label}`);
-  checkTensor('matmul', 'out', out, outOffset + (T - 1) * outStride + w.rows, `out [T=${T}, rows=${w.rows}] of ${w.label}`);
+  checkTensor('matmul', 'out', out, outOffset + (T - 1) * outStride + outRows, `out [T=${T}, rows=${outRows}] of ${w.label}`);
   checkDistinct('matmul', ['out', out], ['x', x]);
   if (a.norm !== undefined) {
     if (T !== 1 && !usesMma(a)) {
@@ -199,9 +220,8 @@ function usesMma(a: MatmulArgs): a is MatmulArgs & { mma: MmaScratch } {
 /**
  * The tensor-core path: mma_quantize.wgsl turns each activation row into 16-bit fixed point at one scale
  * (two int8 planes), then matmul_mma.wgsl splits each weight row the same way while staging it and sums
- * whole rows on the int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: the
- * rounding, at most 1/65024 of the row's largest activation (and weight) a value, and the dropped lo × lo
- * products, about as much again; DECISIONS.md has the reasoning.
+ * whole rows on the int8 tensor cores, one dispatch per weight chunk. Error against the f32 kernel: at most
+ * 1/65024 of the row's largest activation (and weight) a value; DECISIONS.md has the reasoning.
  */
 function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOffset: number, xStride: number, outStride: number, outOffset: number, acc: number): void {
   const { out, x, w, T } = a;
@@ -224,15 +244,21 @@ function matmulMma(rec: Recorder, a: MatmulArgs, m: MmaScratch, X8: string, xOff
   });
   rec.dispatch(quantize, [x, m.q, m.s, norm?.weight], 'uuuuuf', [T, w.cols, blocks, xOffset, xStride, norm?.eps ?? 0], grid(ctx, T));
   const wv = weightVariant(w.dtype);
+  const bm = a.mmaTokens ?? (Math.ceil(w.rows / 64) * Math.ceil(T / 128) >= 256 ? 128 : 64);
+  if (bm !== 64 && bm !== 128) throw new GpuShapeError(`matmul: mmaTokens is ${String(bm)}; the tensor-core kernel takes 64 or 128 tokens a workgroup`);
+  const silu = a.siluMulOutput === true;
   const p = ctx.pipeline({
     file: 'matmul_mma.wgsl',
     includes: { WEIGHT: wv.include },
+    constants: { TOK_SG: bm / 32, SILU: silu ? 1 : 0 },
     bindings: ['read', 'rw', 'read', wv.scales ? 'read' : undefined, 'read', 'read'],
   });
   for (const c of w.chunks) {
-    rec.dispatch(p, [m.q, out, c.w, c.d, m.s, w.mmaRowMax], 'uuuuuuuu', [T, c.rows, w.k8s, blocks, outStride, outOffset + c.row0, acc, c.row0], [
-      Math.ceil(c.rows / 64),
-      Math.ceil(T / 64),
+    // SILU: rows = I output columns, 32 a workgroup (its 32 gate rows and their 32 up rows)
+    const rows = silu ? c.rows / 2 : c.rows;
+    rec.dispatch(p, [m.q, out, c.w, c.d, m.s, w.mmaRowMax], 'uuuuuuuu', [T, rows, w.k8s, blocks, outStride, outOffset + c.row0, acc, c.row0], [
+      Math.ceil(rows / (silu ? 32 : 64)),
+      Math.ceil(T / bm),
     ]);
   }
 }

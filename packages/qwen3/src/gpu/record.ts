@@ -107,6 +107,21 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
     recordSparseMoe(rec, e.moe as GpuSparseMoe, mlp, st.h, st.h, T, { norm: { weight: w.post_attention_layernorm, eps }, accumulate: true });
     return;
   }
+  const I = c.intermediate_size;
+  const down = (): void => {
+    mark('down_proj+residual');
+    // in f32 also where the other projections run on the tensor cores: SiLU·mul's output is heavy-tailed, and
+    // at one 16-bit scale a row its rounding alone took qo-fortune's layer 0 to relL2 8e-5 of a 1e-4 budget
+    // (reference/mma_error_model.py; DECISIONS.md)
+    matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true });
+  };
+  if (mma && mlp.gate_up_proj.mmaRowMax !== undefined && mlp.gate_up_proj.chunks.length === 1) {
+    // prefill on the tensor cores: norm in the quantization pass, SiLU·mul in the matmul's epilogue
+    mark('post_attention_layernorm+gate_up_proj+silu·mul');
+    matmul(rec, { out: st.act, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps }, mma: st.mma, siluMulOutput: true });
+    down();
+    return;
+  }
   if (T === 1 || (mma && mlp.gate_up_proj.mmaRowMax !== undefined)) {
     mark('post_attention_layernorm+gate_up_proj');
     segment(`${l}.gate_up_proj`, () => matmul(rec, { out: st.gate_up, x: st.h, w: mlp.gate_up_proj, T, norm: { weight: w.post_attention_layernorm, eps }, mma: st.mma }));
@@ -123,14 +138,9 @@ export function recordLayer(rec: Recorder, e: RecordEnv, l: number, cache: GpuKV
   }
   // prefill: SiLU·mul in a pass of its own, so the tiled matmul reads its input as vec4s (fused, the
   // activation loads are scalar and the down projection took 0.39 ms a layer instead of ~0.17 on an H100)
-  const I = c.intermediate_size;
   mark('silu·mul');
   siluMul(rec, { out: st.act, gate: st.gate_up, up: st.gate_up, T, I, gateStride: 2 * I, upStride: 2 * I, upOffset: I });
-  mark('down_proj+residual');
-  // in f32 also where the other projections run on the tensor cores: SiLU·mul's output is heavy-tailed, and
-  // at one 16-bit scale a row its rounding alone took qo-fortune's layer 0 to relL2 8e-5 of a 1e-4 budget
-  // (reference/mma_error_model.py; DECISIONS.md)
-  matmul(rec, { out: st.h, x: st.act, w: mlp.down_proj, T, accumulate: true });
+  down();
 }
 
 /** logits = lm_head(norm(h[T − 1])): the last position only. */
