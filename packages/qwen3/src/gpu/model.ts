@@ -17,7 +17,7 @@ import type { ForwardOptions } from '../model.js';
 import { type LoadProgress, type Qwen3Weights, loadWeights } from '../weights.js';
 import { GpuSparseMoe, destroyExperts } from '../gpu-moe/index.js';
 import { GpuKVCache } from './cache.js';
-import { type GpuProfile, profileStep } from './profile.js';
+import { type GpuProfile, profileStep, timeStep } from './profile.js';
 import { ReplayRecorder } from './replay.js';
 import { type GpuSampling, type RecordEnv, recordEmbedding, recordLastLogits, recordLayer, recordSample } from './record.js';
 import { allocateRunState, destroyRunState, maxChunk, type GpuRunState } from './state.js';
@@ -241,17 +241,18 @@ export class Qwen3GpuModel {
 
   /**
    * Runs `ids` (at most `prefillChunk` of them) once more at the cache's current positions, with
-   * every dispatch in a timestamped pass of its own, and returns the GPU time by op. The cache is
-   * not advanced. Needs the adapter's 'timestamp-query'.
+   * every dispatch in a timestamped pass of its own, and returns the GPU time by op (`whole`: in one
+   * pass, as the fast path records it, timestamped at its ends: the step's GPU time as one op). The
+   * cache is not advanced. Needs the adapter's 'timestamp-query'.
    */
-  async profile(ids: ArrayLike<number>, cache: GpuKVCache, sampling: GpuSamplingOptions = { temperature: 0 }): Promise<GpuProfile> {
+  async profile(ids: ArrayLike<number>, cache: GpuKVCache, sampling: GpuSamplingOptions = { temperature: 0 }, opts: { whole?: boolean } = {}): Promise<GpuProfile> {
     return this.exclusive(async () => {
       this.ahead = undefined;
       const T = await this.prepare(ids, cache);
       if (T > this.st.chunk) throw new Qwen3InputError(`profile runs one chunk: at most ${this.st.chunk} tokens, got ${T}`);
       this.writeIds(ids, 0, T);
       const s = await this.gpuSampling(sampling);
-      return profileStep(this.ctx, (rec, mark) => {
+      return (opts.whole === true ? timeStep : profileStep)(this.ctx, (rec, mark) => {
         const e = { ...this.env, mark, segment: undefined }; // every op through the profiling recorder
         recordEmbedding(rec, e, T);
         for (let l = 0; l < this.config.num_hidden_layers; l++) recordLayer(rec, e, l, cache, T, cache.length);

@@ -79,6 +79,19 @@ class TimedPass {
  * (in Dawn, timestamps are quantized unless the toggle `timestamp_quantization` is disabled).
  */
 export async function profileStep(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void, maxDispatches = 2000): Promise<GpuProfile> {
+  return timed(ctx, record, maxDispatches, false);
+}
+
+/**
+ * Records one step through `record` into a single compute pass, as the fast path does, timestamped at its
+ * start and end only: the step's GPU time with the dispatches back to back (no per-dispatch overhead),
+ * as one op named 'step'.
+ */
+export async function timeStep(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void): Promise<GpuProfile> {
+  return timed(ctx, record, 0, true);
+}
+
+async function timed(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void, maxDispatches: number, whole: boolean): Promise<GpuProfile> {
   if (!ctx.features.timestampQuery) {
     throw new Qwen3InputError("profile: the GPU adapter has no 'timestamp-query' feature; profiling needs it");
   }
@@ -88,6 +101,19 @@ export async function profileStep(ctx: GpuContext, record: (rec: Recorder, mark:
   const resolve = device.createBuffer({ size: n * 8, usage: QUERY_RESOLVE | COPY_SRC, label: 'qo profile resolve' });
   try {
     const enc = device.createCommandEncoder({ label: 'qo profile' });
+    if (whole) {
+      const cpass = enc.beginComputePass({ label: 'qo step', timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+      const rec = new Recorder(ctx);
+      rec.begin({ encoder: enc, pass: cpass });
+      record(rec, () => {});
+      rec.end();
+      cpass.end();
+      enc.resolveQuerySet(querySet, 0, 2, resolve, 0);
+      device.queue.submit([enc.finish()]);
+      const t = new BigUint64Array(await ctx.readBytes(resolve, 0, 16));
+      const ms = Number(t[1] - t[0]) / 1e6;
+      return { ops: [{ name: 'step', dispatches: rec.dispatches, ms }], dispatches: rec.dispatches, gpuMs: ms };
+    }
     const pass = new TimedPass(enc, querySet, maxDispatches + 1);
     const rec = new Recorder(ctx);
     rec.begin({ encoder: enc, pass: pass as unknown as GPUComputePassEncoder });
