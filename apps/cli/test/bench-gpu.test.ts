@@ -35,8 +35,12 @@ describe('benchGpu', () => {
     );
     expect(p.decode.ops.find((o) => o.name === 'q_norm+k_norm+rope+kv_write+attention')?.dispatches).toBe(2); // one a layer
     expect(p.prefill.gpuMs).toBeGreaterThan(0);
+    // the prefill timed in one pass, as it runs (no per-dispatch passes), and its JavaScript recording time
+    expect(p.prefill_gpu_ms).toBeGreaterThan(0);
+    expect(r.prefill_record_ms).toBeGreaterThan(0);
     const text = formatGpuProfile(p);
     expect(text).toMatch(/decode step: 13 dispatches/);
+    expect(text).toMatch(/prefill in one pass, as run: \d+\.\d{3} ms/);
     expect(text).toMatch(/ms +\d+\.\d% +2 × +q_norm\+k_norm\+rope\+kv_write\+attention/);
   });
 });

@@ -79,41 +79,8 @@ class TimedPass {
  * (in Dawn, timestamps are quantized unless the toggle `timestamp_quantization` is disabled).
  */
 export async function profileStep(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void, maxDispatches = 2000): Promise<GpuProfile> {
-  return timed(ctx, record, maxDispatches, false);
-}
-
-/**
- * Records one step through `record` into a single compute pass, as the fast path does, timestamped at its
- * start and end only: the step's GPU time with the dispatches back to back (no per-dispatch overhead),
- * as one op named 'step'.
- */
-export async function timeStep(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void): Promise<GpuProfile> {
-  return timed(ctx, record, 0, true);
-}
-
-async function timed(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void, maxDispatches: number, whole: boolean): Promise<GpuProfile> {
-  if (!ctx.features.timestampQuery) {
-    throw new Qwen3InputError("profile: the GPU adapter has no 'timestamp-query' feature; profiling needs it");
-  }
-  const device = ctx.device;
-  const n = 2 * (maxDispatches + 1); // WebGPU allows 4096 queries in one set
-  const querySet = device.createQuerySet({ type: 'timestamp', count: n, label: 'qo profile' });
-  const resolve = device.createBuffer({ size: n * 8, usage: QUERY_RESOLVE | COPY_SRC, label: 'qo profile resolve' });
-  try {
-    const enc = device.createCommandEncoder({ label: 'qo profile' });
-    if (whole) {
-      const cpass = enc.beginComputePass({ label: 'qo step', timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
-      const rec = new Recorder(ctx);
-      rec.begin({ encoder: enc, pass: cpass });
-      record(rec, () => {});
-      rec.end();
-      cpass.end();
-      enc.resolveQuerySet(querySet, 0, 2, resolve, 0);
-      device.queue.submit([enc.finish()]);
-      const t = new BigUint64Array(await ctx.readBytes(resolve, 0, 16));
-      const ms = Number(t[1] - t[0]) / 1e6;
-      return { ops: [{ name: 'step', dispatches: rec.dispatches, ms }], dispatches: rec.dispatches, gpuMs: ms };
-    }
+  return withQueries(ctx, 2 * (maxDispatches + 1), async (querySet, resolve) => {
+    const enc = ctx.device.createCommandEncoder({ label: 'qo profile' });
     const pass = new TimedPass(enc, querySet, maxDispatches + 1);
     const rec = new Recorder(ctx);
     rec.begin({ encoder: enc, pass: pass as unknown as GPUComputePassEncoder });
@@ -122,7 +89,7 @@ async function timed(ctx: GpuContext, record: (rec: Recorder, mark: (name: strin
     pass.end();
     const used = pass.names.length;
     enc.resolveQuerySet(querySet, 0, 2 * used, resolve, 0);
-    device.queue.submit([enc.finish()]);
+    ctx.device.queue.submit([enc.finish()]);
     const t = new BigUint64Array(await ctx.readBytes(resolve, 0, 2 * used * 8));
     const byName = new Map<string, GpuProfileOp>();
     let gpuMs = 0;
@@ -136,6 +103,41 @@ async function timed(ctx: GpuContext, record: (rec: Recorder, mark: (name: strin
       byName.set(name, op);
     }
     return { ops: [...byName.values()].sort((a, b) => b.ms - a.ms), dispatches: used, gpuMs };
+  });
+}
+
+/**
+ * Records one step through `record` into a single compute pass, as the fast path does, timestamped at its
+ * start and end only: the step's GPU time with the dispatches back to back (no per-dispatch overhead),
+ * as one op named 'step'.
+ */
+export async function timeStep(ctx: GpuContext, record: (rec: Recorder, mark: (name: string) => void) => void): Promise<GpuProfile> {
+  return withQueries(ctx, 2, async (querySet, resolve) => {
+    const enc = ctx.device.createCommandEncoder({ label: 'qo step timing' });
+    const pass = enc.beginComputePass({ label: 'qo step', timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+    const rec = new Recorder(ctx);
+    rec.begin({ encoder: enc, pass });
+    record(rec, () => {});
+    rec.end();
+    pass.end();
+    enc.resolveQuerySet(querySet, 0, 2, resolve, 0);
+    ctx.device.queue.submit([enc.finish()]);
+    const t = new BigUint64Array(await ctx.readBytes(resolve, 0, 16));
+    const ms = Number(t[1] - t[0]) / 1e6;
+    return { ops: [{ name: 'step', dispatches: rec.dispatches, ms }], dispatches: rec.dispatches, gpuMs: ms };
+  });
+}
+
+/** A timestamp query set of `n` queries and the buffer they resolve into, for `use`, destroyed after it. */
+async function withQueries<R>(ctx: GpuContext, n: number, use: (querySet: GPUQuerySet, resolve: GPUBuffer) => Promise<R>): Promise<R> {
+  if (!ctx.features.timestampQuery) {
+    throw new Qwen3InputError("profile: the GPU adapter has no 'timestamp-query' feature; profiling needs it");
+  }
+  // WebGPU allows 4096 queries in one set
+  const querySet = ctx.device.createQuerySet({ type: 'timestamp', count: n, label: 'qo profile' });
+  const resolve = ctx.device.createBuffer({ size: n * 8, usage: QUERY_RESOLVE | COPY_SRC, label: 'qo profile resolve' });
+  try {
+    return await use(querySet, resolve);
   } finally {
     querySet.destroy();
     resolve.destroy();
